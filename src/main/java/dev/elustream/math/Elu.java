@@ -1,0 +1,109 @@
+package dev.elustream.math;
+
+/**
+ * The Exponential Linear Unit and its derivative in double precision, scalar and array forms.
+ *
+ * <p>f(x) = x and f'(x) = 1 for x &gt; 0; f(x) = alpha*expm1(x) and f'(x) = alpha*exp(x) for
+ * x &lt;= 0 (so f(0) = 0, f(-0.0) = -0.0 and f'(0) = alpha, as in PyTorch). NaN in gives NaN out.
+ * This class has no Flink or Kafka dependency.
+ */
+public final class Elu {
+
+    /** The alpha used when a job does not set one. */
+    public static final double DEFAULT_ALPHA = 1.0;
+
+    private final double alpha;
+
+    private Elu(double alpha) {
+        this.alpha = alpha;
+    }
+
+    /**
+     * Returns the ELU with the given alpha.
+     *
+     * @throws IllegalArgumentException if alpha is NaN, infinite or negative
+     */
+    public static Elu withAlpha(double alpha) {
+        checkAlpha(alpha);
+        return new Elu(alpha);
+    }
+
+    /**
+     * Checks that alpha is usable: finite and &gt;= 0.
+     *
+     * @throws IllegalArgumentException naming the bad value otherwise
+     */
+    public static void checkAlpha(double alpha) {
+        // !(alpha >= 0) also catches NaN
+        if (!(alpha >= 0.0) || Double.isInfinite(alpha)) {
+            throw new IllegalArgumentException("alpha must be finite and >= 0, got " + alpha);
+        }
+    }
+
+    public double alpha() {
+        return alpha;
+    }
+
+    /** f(x). */
+    public double value(double x) {
+        // expm1, not exp(x) - 1: the latter is 0 for |x| below 1e-16 and loses digits near 0.
+        return x > 0.0 ? x : alpha * Math.expm1(x);
+    }
+
+    /** f'(x). */
+    public double derivative(double x) {
+        // alpha*exp(x), not value(x) + alpha: the sum cancels to 0 below x = -37.
+        return x > 0.0 ? 1.0 : alpha * Math.exp(x);
+    }
+
+    /** Writes f(in[i]) to out[i] for i in [0, length); out may be in. */
+    public void values(double[] in, double[] out, int length) {
+        checkLengths(in, out, length);
+        for (int i = 0; i < length; i++) {
+            out[i] = value(in[i]);
+        }
+    }
+
+    /** Writes f'(in[i]) to out[i] for i in [0, length); out may be in. */
+    public void derivatives(double[] in, double[] out, int length) {
+        checkLengths(in, out, length);
+        for (int i = 0; i < length; i++) {
+            out[i] = derivative(in[i]);
+        }
+    }
+
+    /**
+     * One pass that writes f(in[i]) to values[i] and f'(in[i]) to derivatives[i]; values may be in
+     * (derivatives may not), so a caller can transform its input in place.
+     */
+    public void valuesAndDerivatives(double[] in, double[] values, double[] derivatives, int length) {
+        checkLengths(in, values, length);
+        checkLengths(in, derivatives, length);
+        if (derivatives == in) {
+            throw new IllegalArgumentException("derivatives must not be the input array");
+        }
+        for (int i = 0; i < length; i++) {
+            double x = in[i];
+            if (x > 0.0) {
+                values[i] = x;
+                derivatives[i] = 1.0;
+            } else {
+                // exp once: expm1 is kept for the value, whose accuracy near 0 needs it.
+                values[i] = alpha * Math.expm1(x);
+                derivatives[i] = alpha * Math.exp(x);
+            }
+        }
+    }
+
+    private static void checkLengths(double[] in, double[] out, int length) {
+        if (length < 0 || length > in.length || length > out.length) {
+            throw new IndexOutOfBoundsException(
+                    "length " + length + " does not fit arrays of " + in.length + " and " + out.length);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Elu{alpha=" + alpha + "}";
+    }
+}
