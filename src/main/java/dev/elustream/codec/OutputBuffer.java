@@ -1,0 +1,89 @@
+package dev.elustream.codec;
+
+import com.fasterxml.jackson.core.io.NumberOutput;
+import java.util.Arrays;
+
+/** A growable byte buffer for one output value, reused across records; writes JSON numbers itself. */
+final class OutputBuffer {
+
+    /** The longest double {@link #appendDouble} writes, e.g. {@code -2.2250738585072014E-308}. */
+    static final int MAX_DOUBLE_LENGTH = 24;
+
+    /** Arrays a little shorter than Integer.MAX_VALUE are what every JVM allocates. */
+    private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+    private static final byte[] NEGATIVE_ZERO = {'-', '0', '.', '0'};
+
+    private byte[] buf;
+    private int size;
+
+    OutputBuffer(int initialCapacity) {
+        buf = new byte[initialCapacity];
+    }
+
+    void reset() {
+        size = 0;
+    }
+
+    int size() {
+        return size;
+    }
+
+    /**
+     * Makes room for {@code extra} more bytes, so that the appends that follow need no checks.
+     *
+     * @throws VectorRejectedException if the value would not fit a Java array
+     */
+    void reserve(long extra) throws VectorRejectedException {
+        long needed = size + extra;
+        if (needed <= buf.length) {
+            return;
+        }
+        if (needed > MAX_ARRAY_LENGTH) {
+            throw new VectorRejectedException("the transformed value would be larger than the largest byte array"
+                    + " (" + MAX_ARRAY_LENGTH + " bytes); send shorter vectors");
+        }
+        buf = Arrays.copyOf(buf, (int) Math.min(MAX_ARRAY_LENGTH, Math.max(needed, 2L * buf.length)));
+    }
+
+    /** Appends one byte; room must have been reserved. */
+    void append(byte b) {
+        buf[size++] = b;
+    }
+
+    /** Appends {@code length} bytes of {@code src} from {@code offset}; room must have been reserved. */
+    void append(byte[] src, int offset, int length) {
+        System.arraycopy(src, offset, buf, size, length);
+        size += length;
+    }
+
+    /**
+     * Appends {@code d} in the form of {@code Double.toString} (shortest digits that parse back to exactly
+     * {@code d}, e.g. {@code 1.0}, {@code -0.0}, {@code 1.0E-300}), at most {@link #MAX_DOUBLE_LENGTH}
+     * bytes; room must have been reserved. {@code d} must be finite: NaN and infinities are not JSON.
+     */
+    void appendDouble(double d) {
+        // Small integers (every derivative 1.0 of a positive input) skip the String: their form is plain.
+        if (d == (int) d && d > -1e7 && d < 1e7) {
+            if (d == 0.0 && Double.doubleToRawLongBits(d) != 0L) {
+                append(NEGATIVE_ZERO, 0, NEGATIVE_ZERO.length);
+                return;
+            }
+            size = NumberOutput.outputInt((int) d, buf, size);
+            buf[size++] = '.';
+            buf[size++] = '0';
+            return;
+        }
+        // Jackson's Schubfach writer: the shortest round-trip digits (JDK 17's Double.toString
+        // is round-trip exact too but sometimes longer, and slower).
+        String s = NumberOutput.toString(d, true);
+        for (int i = 0, n = s.length(); i < n; i++) {
+            buf[size++] = (byte) s.charAt(i);
+        }
+    }
+
+    /** A copy of the bytes written since the last {@link #reset}, which the caller owns. */
+    byte[] toByteArray() {
+        return Arrays.copyOf(buf, size);
+    }
+}

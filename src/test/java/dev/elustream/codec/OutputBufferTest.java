@@ -1,0 +1,81 @@
+package dev.elustream.codec;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class OutputBufferTest {
+
+    private static String write(double d) throws VectorRejectedException {
+        OutputBuffer out = new OutputBuffer(1);
+        out.reserve(OutputBuffer.MAX_DOUBLE_LENGTH);
+        out.appendDouble(d);
+        return new String(out.toByteArray(), StandardCharsets.US_ASCII);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(textBlock = """
+            0.0, 0.0
+            -0.0, -0.0
+            1.0, 1.0
+            -3.0, -3.0
+            9999999.0, 9999999.0
+            -9999999.0, -9999999.0
+            1.0E7, 1.0E7
+            1.5, 1.5
+            0.001, 0.001
+            9.999E-4, 9.999E-4
+            4.9E-324, 4.9E-324
+            1.7976931348623157E308, 1.7976931348623157E308
+            -2.2250738585072014E-308, -2.2250738585072014E-308
+            -1.0E-17, -1.0E-17
+            1.0E23, 1.0E23
+            2.0E-3, 0.002
+            """)
+    void writesDoublesInDoubleToStringFormWithTheShortestDigits(double d, String expected) throws Exception {
+        assertThat(write(d)).isEqualTo(expected);
+    }
+
+    @Test
+    void writesEveryRandomDoubleSoThatItParsesBackExactly() throws Exception {
+        SplittableRandom random = new SplittableRandom(3);
+        for (int i = 0; i < 200_000; i++) {
+            double d = i % 2 == 0 ? Double.longBitsToDouble(random.nextLong()) : (double) random.nextInt(-20_000_000, 20_000_000);
+            if (!Double.isFinite(d)) {
+                continue;
+            }
+            String s = write(d);
+            assertThat(s.length()).isLessThanOrEqualTo(OutputBuffer.MAX_DOUBLE_LENGTH);
+            assertThat(Double.doubleToRawLongBits(Double.parseDouble(s))).as(s).isEqualTo(Double.doubleToRawLongBits(d));
+            assertThat(s).as("JSON number").matches("-?(0|[1-9][0-9]*)\\.[0-9]+(E-?[0-9]+)?");
+        }
+    }
+
+    @Test
+    void growsAndCopiesOnlyWhatWasWritten() throws Exception {
+        OutputBuffer out = new OutputBuffer(2);
+        byte[] src = "abcdef".getBytes(StandardCharsets.US_ASCII);
+        out.reserve(6);
+        out.append(src, 1, 4);
+        out.append((byte) '!');
+        assertThat(out.toByteArray()).isEqualTo("bcde!".getBytes(StandardCharsets.US_ASCII));
+        out.reset();
+        out.reserve(1);
+        out.append((byte) 'z');
+        assertThat(out.toByteArray()).isEqualTo(new byte[] {'z'});
+    }
+
+    @Test
+    void rejectsAValueLargerThanAJavaArray() {
+        OutputBuffer out = new OutputBuffer(2);
+        assertThatThrownBy(() -> out.reserve(Integer.MAX_VALUE))
+                .isInstanceOf(VectorRejectedException.class)
+                .hasMessage("the transformed value would be larger than the largest byte array (2147483639 bytes);"
+                        + " send shorter vectors");
+    }
+}
