@@ -1,0 +1,55 @@
+package dev.elustream.job;
+
+import java.time.Duration;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The deployable job: {@code flink run elu-stream.jar --job jobs/features-elu.properties [--key value ...]}
+ * reads feature vectors from the input topic and writes ELU results to the output topic and
+ * rejected records to the dead-letter topic.
+ */
+public final class EluJob {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EluJob.class);
+
+    /** How long the start-up check waits for Kafka. */
+    public static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(15);
+
+    private EluJob() {}
+
+    public static void main(String[] args) throws Exception {
+        JobConfig config = JobConfig.fromArgs(args);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        prepare(env, config);
+        env.execute(config.jobName());
+    }
+
+    /** Logs the configuration, checks the topics, configures env and adds the Kafka pipeline to it. */
+    public static void prepare(StreamExecutionEnvironment env, JobConfig config) {
+        LOG.info("Starting {} with\n{}", config.jobName(), config.describe());
+        if (config.checkTopics()) {
+            TopicCheck.check(config, TOPIC_CHECK_TIMEOUT);
+        }
+        configure(env, config);
+        EluPipeline.build(env,
+                KafkaConnectors.sourceBuilder(config).build(),
+                KafkaConnectors.outputSink(config),
+                KafkaConnectors.deadLetterSink(config),
+                config.eluSettings());
+    }
+
+    /** Checkpointing, parallelism, and no Kryo fallback for any type. */
+    public static void configure(StreamExecutionEnvironment env, JobConfig config) {
+        // Both guarantees need checkpoints: the sinks flush (and commit) on them, the source commits offsets.
+        env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        config.parallelism().ifPresent(env::setParallelism);
+        Configuration conf = new Configuration();
+        conf.set(PipelineOptions.GENERIC_TYPES, false);
+        env.configure(conf);
+    }
+}

@@ -1,0 +1,482 @@
+package dev.elustream.job;
+
+import dev.elustream.codec.OutputMode;
+import dev.elustream.flink.EluSettings;
+import dev.elustream.math.Elu;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.util.TimeUtils;
+
+/**
+ * The validated, immutable configuration of one ELU job: read from a job file (Java properties)
+ * with command-line overrides; anything unknown, missing or bad is refused with a message that names
+ * the key and the value.
+ */
+public final class JobConfig {
+
+    public static final String BOOTSTRAP_SERVERS = "bootstrap-servers";
+    public static final String INPUT_TOPIC = "input-topic";
+    public static final String OUTPUT_TOPIC = "output-topic";
+    public static final String DEAD_LETTER_TOPIC = "dead-letter-topic";
+    public static final String GROUP_ID = "group-id";
+    public static final String STARTING_OFFSETS = "starting-offsets";
+    public static final String ALPHA = "alpha";
+    public static final String MODE = "mode";
+    public static final String DIMENSION = "dimension";
+    public static final String MAX_DIMENSION = "max-dimension";
+    public static final String DELIVERY_GUARANTEE = "delivery-guarantee";
+    public static final String CHECKPOINT_INTERVAL = "checkpoint-interval";
+    public static final String TRANSACTIONAL_ID_PREFIX = "transactional-id-prefix";
+    public static final String TRANSACTION_TIMEOUT = "transaction-timeout";
+    public static final String PARALLELISM = "parallelism";
+    public static final String JOB_NAME = "job-name";
+    public static final String CHECK_TOPICS = "check-topics";
+    /** Keys under this prefix go, without it, to every Kafka client of the job. */
+    public static final String KAFKA_PREFIX = "kafka.";
+
+    private static final Pattern DECIMAL = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
+
+    /** Every key a job file may set, outside kafka.*. */
+    public static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC,
+            GROUP_ID, STARTING_OFFSETS, ALPHA, MODE, DIMENSION, MAX_DIMENSION, DELIVERY_GUARANTEE,
+            CHECKPOINT_INTERVAL, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, PARALLELISM, JOB_NAME, CHECK_TOPICS);
+
+    public static final int DEFAULT_MAX_DIMENSION = 65536;
+    public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
+    /** Below the broker's default transaction.max.timeout.ms (15 min), far above a checkpoint. */
+    public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(10);
+
+    /**
+     * Kafka client properties the job sets itself from its own keys (or must own to keep its
+     * guarantees); setting them under kafka.* is refused, with the key to use instead.
+     */
+    private static final Map<String, String> MANAGED_KAFKA_KEYS = Map.of(
+            "bootstrap.servers", "set " + BOOTSTRAP_SERVERS + " instead",
+            "group.id", "set " + GROUP_ID + " instead",
+            "transactional.id", "set " + TRANSACTIONAL_ID_PREFIX + " instead",
+            "transaction.timeout.ms", "set " + TRANSACTION_TIMEOUT + " instead",
+            "auto.offset.reset", "set " + STARTING_OFFSETS + " instead",
+            "enable.auto.commit", "the job commits offsets on checkpoints",
+            "key.serializer", "the job reads and writes raw bytes",
+            "value.serializer", "the job reads and writes raw bytes",
+            "key.deserializer", "the job reads and writes raw bytes",
+            "value.deserializer", "the job reads and writes raw bytes");
+
+    /** Where the source starts when the job starts without state. */
+    public enum StartingOffsets {
+        /** The group's committed offsets; earliest for partitions without one. */
+        COMMITTED,
+        EARLIEST,
+        LATEST
+    }
+
+    private final String bootstrapServers;
+    private final String inputTopic;
+    private final String outputTopic;
+    private final String deadLetterTopic;
+    private final String groupId;
+    private final StartingOffsets startingOffsets;
+    private final EluSettings eluSettings;
+    private final DeliveryGuarantee deliveryGuarantee;
+    private final Duration checkpointInterval;
+    private final String transactionalIdPrefix;
+    private final Duration transactionTimeout;
+    private final OptionalInt parallelism;
+    private final String jobName;
+    private final boolean checkTopics;
+    private final Map<String, String> kafkaProperties;
+
+    private JobConfig(Map<String, String> values) {
+        refuseUnknownKeys(values);
+        Values v = new Values(values);
+        bootstrapServers = v.required(BOOTSTRAP_SERVERS);
+        inputTopic = v.topic(INPUT_TOPIC);
+        outputTopic = v.topic(OUTPUT_TOPIC);
+        deadLetterTopic = v.topic(DEAD_LETTER_TOPIC);
+        if (inputTopic.equals(outputTopic) || inputTopic.equals(deadLetterTopic) || outputTopic.equals(deadLetterTopic)) {
+            throw new ConfigException(INPUT_TOPIC + ", " + OUTPUT_TOPIC + " and " + DEAD_LETTER_TOPIC
+                    + " must be three different topics, got '" + inputTopic + "', '" + outputTopic + "' and '"
+                    + deadLetterTopic + "'");
+        }
+        groupId = v.nonBlank(GROUP_ID, "elu-stream");
+        startingOffsets = v.oneOf(STARTING_OFFSETS, StartingOffsets.class, StartingOffsets.COMMITTED);
+        double alpha = v.get(ALPHA).map(JobConfig::parseAlpha).orElse(Elu.DEFAULT_ALPHA);
+        OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
+        int maxDimension = v.positiveInt(MAX_DIMENSION, DEFAULT_MAX_DIMENSION);
+        int dimension = v.positiveInt(DIMENSION, 0);
+        if (dimension > maxDimension) {
+            throw new ConfigException(DIMENSION + " must not exceed " + MAX_DIMENSION + " (" + maxDimension
+                    + "), got '" + dimension + "'");
+        }
+        deliveryGuarantee = v.deliveryGuarantee();
+        checkpointInterval = v.positiveDuration(CHECKPOINT_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL);
+        transactionalIdPrefix = v.nonBlank(TRANSACTIONAL_ID_PREFIX, "elu-stream");
+        transactionTimeout = v.positiveDuration(TRANSACTION_TIMEOUT, DEFAULT_TRANSACTION_TIMEOUT);
+        if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && transactionTimeout.compareTo(checkpointInterval) <= 0) {
+            throw new ConfigException(TRANSACTION_TIMEOUT + " (" + values.get(TRANSACTION_TIMEOUT)
+                    + ") must be longer than " + CHECKPOINT_INTERVAL + " (" + TimeUtils.formatWithHighestUnit(checkpointInterval)
+                    + "): a transaction stays open from one checkpoint to the next");
+        }
+        int p = v.positiveInt(PARALLELISM, 0);
+        parallelism = p == 0 ? OptionalInt.empty() : OptionalInt.of(p);
+        jobName = v.nonBlank(JOB_NAME, "elu-stream " + inputTopic + " -> " + outputTopic);
+        checkTopics = v.bool(CHECK_TOPICS, true);
+        kafkaProperties = v.kafkaProperties();
+        int maxRequestSize = kafkaProperties.containsKey("max.request.size")
+                ? v.positiveInt(KAFKA_PREFIX + "max.request.size", 0)
+                : EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES;
+        eluSettings = new EluSettings(alpha, mode, dimension, maxDimension, maxRequestSize);
+    }
+
+    /** Parses an alpha: a decimal number, finite and >= 0. */
+    public static double parseAlpha(String text) {
+        String t = text.trim();
+        // Plain decimal notation only: Double.parseDouble would also take "1d", hex and "NaN".
+        if (DECIMAL.matcher(t).matches()) {
+            double d = Double.parseDouble(t);
+            if (Double.isFinite(d) && d >= 0.0) {
+                return d;
+            }
+        }
+        throw new ConfigException(ALPHA + " must be a finite number >= 0, got '" + text + "'");
+    }
+
+    /** Validates a complete set of key-value pairs. */
+    public static JobConfig fromMap(Map<String, String> values) {
+        return new JobConfig(values);
+    }
+
+    /**
+     * Reads a job from the command line: {@code --job FILE} (a Java properties file) and any number
+     * of {@code --key value} or {@code --key=value} overrides, which win over the file.
+     */
+    public static JobConfig fromArgs(String[] args) {
+        return fromMap(mergeArgs(args));
+    }
+
+    /** The job file named by --job, with the other arguments laid over it, before validation. */
+    public static Map<String, String> mergeArgs(String[] args) {
+        Map<String, String> overrides = parseOverrides(args);
+        Map<String, String> merged = new LinkedHashMap<>();
+        String job = overrides.remove("job");
+        if (job != null) {
+            merged.putAll(readJobFile(Path.of(job)));
+        }
+        merged.putAll(overrides);
+        return merged;
+    }
+
+    /** Parses {@code --key value} and {@code --key=value} pairs, in order. */
+    public static Map<String, String> parseOverrides(String[] args) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            if (!arg.startsWith("--") || arg.length() == 2) {
+                throw new ConfigException("expected --key value or --key=value, got '" + arg + "'");
+            }
+            String key;
+            String value;
+            int eq = arg.indexOf('=');
+            if (eq > 0) {
+                key = arg.substring(2, eq);
+                value = arg.substring(eq + 1);
+            } else {
+                key = arg.substring(2);
+                if (i + 1 >= args.length) {
+                    throw new ConfigException("--" + key + " needs a value");
+                }
+                value = args[++i];
+            }
+            if (out.put(key, value) != null) {
+                throw new ConfigException("--" + key + " is given twice");
+            }
+        }
+        return out;
+    }
+
+    /** Reads a job file (Java properties, UTF-8). */
+    public static Map<String, String> readJobFile(Path file) {
+        Properties props = new Properties();
+        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            props.load(reader);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException("job file " + file.toAbsolutePath() + " does not exist");
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ConfigException("cannot read job file " + file.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+        Map<String, String> out = new TreeMap<>();
+        for (String name : props.stringPropertyNames()) {
+            out.put(name, props.getProperty(name).trim());
+        }
+        return out;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public String inputTopic() {
+        return inputTopic;
+    }
+
+    public String outputTopic() {
+        return outputTopic;
+    }
+
+    public String deadLetterTopic() {
+        return deadLetterTopic;
+    }
+
+    public String groupId() {
+        return groupId;
+    }
+
+    public StartingOffsets startingOffsets() {
+        return startingOffsets;
+    }
+
+    public EluSettings eluSettings() {
+        return eluSettings;
+    }
+
+    public DeliveryGuarantee deliveryGuarantee() {
+        return deliveryGuarantee;
+    }
+
+    public Duration checkpointInterval() {
+        return checkpointInterval;
+    }
+
+    public String transactionalIdPrefix() {
+        return transactionalIdPrefix;
+    }
+
+    public Duration transactionTimeout() {
+        return transactionTimeout;
+    }
+
+    public OptionalInt parallelism() {
+        return parallelism;
+    }
+
+    public String jobName() {
+        return jobName;
+    }
+
+    public boolean checkTopics() {
+        return checkTopics;
+    }
+
+    /** The kafka.* keys without their prefix, as given: they go to every Kafka client. */
+    public Map<String, String> kafkaProperties() {
+        return kafkaProperties;
+    }
+
+    /** The kafka.* keys as client properties, with bootstrap servers set. */
+    public Properties kafkaClientProperties() {
+        Properties props = new Properties();
+        props.putAll(kafkaProperties);
+        props.setProperty("bootstrap.servers", bootstrapServers);
+        return props;
+    }
+
+    /** One line per setting, secrets masked: safe to log. */
+    public String describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put(BOOTSTRAP_SERVERS, bootstrapServers);
+        m.put(INPUT_TOPIC, inputTopic);
+        m.put(OUTPUT_TOPIC, outputTopic);
+        m.put(DEAD_LETTER_TOPIC, deadLetterTopic);
+        m.put(GROUP_ID, groupId);
+        m.put(STARTING_OFFSETS, startingOffsets.name().toLowerCase(Locale.ROOT));
+        m.put(ALPHA, eluSettings.alpha());
+        m.put(MODE, eluSettings.mode().name().toLowerCase(Locale.ROOT));
+        m.put(DIMENSION, eluSettings.dimension() == 0 ? "any" : eluSettings.dimension());
+        m.put(MAX_DIMENSION, eluSettings.maxDimension());
+        m.put(DELIVERY_GUARANTEE, deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE ? "exactly-once" : "at-least-once");
+        m.put(CHECKPOINT_INTERVAL, TimeUtils.formatWithHighestUnit(checkpointInterval));
+        m.put(TRANSACTIONAL_ID_PREFIX, transactionalIdPrefix);
+        m.put(TRANSACTION_TIMEOUT, TimeUtils.formatWithHighestUnit(transactionTimeout));
+        m.put(PARALLELISM, parallelism.isPresent() ? parallelism.getAsInt() : "default");
+        m.put(JOB_NAME, jobName);
+        m.put(CHECK_TOPICS, checkTopics);
+        new TreeMap<>(kafkaProperties).forEach((k, val) -> m.put(KAFKA_PREFIX + k, mask(k, val)));
+        StringBuilder sb = new StringBuilder();
+        m.forEach((k, val) -> sb.append("  ").append(k).append(" = ").append(val).append('\n'));
+        return sb.toString();
+    }
+
+    /** The value, or a mask when the key holds a secret (passwords, JAAS config, keys). */
+    public static String mask(String key, String value) {
+        String k = key.toLowerCase(Locale.ROOT);
+        boolean secret = k.contains("password") || k.contains("secret") || k.endsWith("jaas.config")
+                || k.endsWith(".key") || k.contains("credentials") || k.contains("token");
+        return secret ? "******" : value;
+    }
+
+    @Override
+    public String toString() {
+        return "JobConfig{\n" + describe() + "}";
+    }
+
+    private static void refuseUnknownKeys(Map<String, String> values) {
+        for (String key : new TreeMap<>(values).keySet()) {
+            if (!KEYS.contains(key) && !key.startsWith(KAFKA_PREFIX)) {
+                throw new ConfigException("unknown key '" + key + "' (value '" + mask(key, values.get(key))
+                        + "'); known keys: " + String.join(", ", new TreeSet<>(KEYS))
+                        + ", and kafka.* for Kafka client properties");
+            }
+        }
+    }
+
+    /** Reads typed values. */
+    private static final class Values {
+        private final Map<String, String> values;
+
+        Values(Map<String, String> values) {
+            this.values = values;
+        }
+
+        Optional<String> get(String key) {
+            return Optional.ofNullable(values.get(key)).map(String::trim);
+        }
+
+        String required(String key) {
+            String v = get(key).orElseThrow(() -> new ConfigException(
+                    "missing required key '" + key + "' (set it in the job file or pass --" + key + " VALUE)"));
+            if (v.isEmpty()) {
+                throw new ConfigException(key + " must not be empty");
+            }
+            return v;
+        }
+
+        String nonBlank(String key, String fallback) {
+            Optional<String> v = get(key);
+            if (v.isPresent() && v.get().isEmpty()) {
+                throw new ConfigException(key + " must not be empty");
+            }
+            return v.orElse(fallback);
+        }
+
+        String topic(String key) {
+            String t = required(key);
+            // Kafka's own rule for topic names.
+            if (t.length() > 249 || !t.matches("[a-zA-Z0-9._-]+") || t.equals(".") || t.equals("..")) {
+                throw new ConfigException(key + " is not a valid Kafka topic name (letters, digits, '.', '_', '-',"
+                        + " at most 249), got '" + t + "'");
+            }
+            return t;
+        }
+
+        int positiveInt(String key, int fallback) {
+            Optional<String> v = get(key);
+            if (v.isEmpty()) {
+                return fallback;
+            }
+            try {
+                int i = Integer.parseInt(v.get());
+                if (i >= 1) {
+                    return i;
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new ConfigException(key + " must be a whole number >= 1, got '" + v.get() + "'");
+        }
+
+        boolean bool(String key, boolean fallback) {
+            Optional<String> v = get(key);
+            if (v.isEmpty()) {
+                return fallback;
+            }
+            return switch (v.get().toLowerCase(Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> throw new ConfigException(key + " must be true or false, got '" + v.get() + "'");
+            };
+        }
+
+        Duration positiveDuration(String key, Duration fallback) {
+            Optional<String> v = get(key);
+            if (v.isEmpty()) {
+                return fallback;
+            }
+            Duration d;
+            try {
+                d = TimeUtils.parseDuration(v.get());
+            } catch (RuntimeException e) {
+                throw new ConfigException(key + " must be a duration such as 500ms, 10s or 5min, got '" + v.get() + "'");
+            }
+            if (d.isZero() || d.isNegative()) {
+                throw new ConfigException(key + " must be longer than zero, got '" + v.get() + "'");
+            }
+            return d;
+        }
+
+        <E extends Enum<E>> E oneOf(String key, Class<E> type, E fallback) {
+            Optional<String> v = get(key);
+            if (v.isEmpty()) {
+                return fallback;
+            }
+            for (E e : type.getEnumConstants()) {
+                if (e.name().replace('_', '-').equalsIgnoreCase(v.get())) {
+                    return e;
+                }
+            }
+            List<String> names = Arrays.stream(type.getEnumConstants())
+                    .map(e -> e.name().replace('_', '-').toLowerCase(Locale.ROOT)).toList();
+            throw new ConfigException(key + " must be one of " + String.join(", ", names) + ", got '" + v.get() + "'");
+        }
+
+        DeliveryGuarantee deliveryGuarantee() {
+            Optional<String> v = get(DELIVERY_GUARANTEE);
+            if (v.isEmpty()) {
+                return DeliveryGuarantee.EXACTLY_ONCE;
+            }
+            return switch (v.get().toLowerCase(Locale.ROOT)) {
+                case "exactly-once" -> DeliveryGuarantee.EXACTLY_ONCE;
+                case "at-least-once" -> DeliveryGuarantee.AT_LEAST_ONCE;
+                default -> throw new ConfigException(DELIVERY_GUARANTEE
+                        + " must be exactly-once or at-least-once, got '" + v.get() + "'");
+            };
+        }
+
+        Map<String, String> kafkaProperties() {
+            Map<String, String> out = new TreeMap<>();
+            for (Map.Entry<String, String> e : values.entrySet()) {
+                if (!e.getKey().startsWith(KAFKA_PREFIX)) {
+                    continue;
+                }
+                String name = e.getKey().substring(KAFKA_PREFIX.length());
+                if (name.isEmpty()) {
+                    throw new ConfigException("'" + e.getKey() + "' names no Kafka property");
+                }
+                String why = MANAGED_KAFKA_KEYS.get(name);
+                if (why != null) {
+                    throw new ConfigException(e.getKey() + " cannot be set: " + why);
+                }
+                out.put(name, e.getValue().trim());
+            }
+            return Collections.unmodifiableMap(out);
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package dev.elustream.job;
+
+import dev.elustream.flink.KafkaRecord;
+import dev.elustream.flink.KafkaRecordDeserializer;
+import dev.elustream.flink.KafkaRecordSerializer;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/** Builds the job's Kafka source and sinks from its configuration, passing every kafka.* property through. */
+public final class KafkaConnectors {
+
+    private KafkaConnectors() {}
+
+    /** The source builder, ready to build; tests may make it bounded first. */
+    public static KafkaSourceBuilder<KafkaRecord> sourceBuilder(JobConfig config) {
+        return KafkaSource.<KafkaRecord>builder()
+                .setProperties(config.kafkaClientProperties())
+                .setBootstrapServers(config.bootstrapServers())
+                .setGroupId(config.groupId())
+                .setClientIdPrefix(config.groupId())
+                .setTopics(config.inputTopic())
+                .setStartingOffsets(startingOffsets(config.startingOffsets()))
+                .setDeserializer(new KafkaRecordDeserializer());
+    }
+
+    public static KafkaSink<KafkaRecord> outputSink(JobConfig config) {
+        return sink(config, config.outputTopic(), config.transactionalIdPrefix() + "-output");
+    }
+
+    public static KafkaSink<KafkaRecord> deadLetterSink(JobConfig config) {
+        // Its own prefix: two exactly-once sinks sharing one would fence each other's producers.
+        return sink(config, config.deadLetterTopic(), config.transactionalIdPrefix() + "-dead-letter");
+    }
+
+    private static KafkaSink<KafkaRecord> sink(JobConfig config, String topic, String transactionalIdPrefix) {
+        return KafkaSink.<KafkaRecord>builder()
+                .setKafkaProducerConfig(config.kafkaClientProperties())
+                .setBootstrapServers(config.bootstrapServers())
+                .setRecordSerializer(new KafkaRecordSerializer(topic))
+                .setDeliveryGuarantee(config.deliveryGuarantee())
+                .setTransactionalIdPrefix(transactionalIdPrefix)
+                // The builder's default (1 h) is above the broker's default maximum (15 min), which
+                // makes every InitProducerId fail.
+                .setProperty("transaction.timeout.ms", Long.toString(config.transactionTimeout().toMillis()))
+                .build();
+    }
+
+    static OffsetsInitializer startingOffsets(JobConfig.StartingOffsets offsets) {
+        return switch (offsets) {
+            case COMMITTED -> OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+            case EARLIEST -> OffsetsInitializer.earliest();
+            case LATEST -> OffsetsInitializer.latest();
+        };
+    }
+}

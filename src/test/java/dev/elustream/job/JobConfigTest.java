@@ -1,0 +1,210 @@
+package dev.elustream.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.elustream.codec.OutputMode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class JobConfigTest {
+
+    private static Map<String, String> minimal() {
+        Map<String, String> m = new HashMap<>();
+        m.put("bootstrap-servers", "broker:9092");
+        m.put("input-topic", "in");
+        m.put("output-topic", "out");
+        m.put("dead-letter-topic", "dlq");
+        return m;
+    }
+
+    private static Map<String, String> with(String key, String value) {
+        Map<String, String> m = minimal();
+        m.put(key, value);
+        return m;
+    }
+
+    @Test
+    void appliesDefaults() {
+        JobConfig c = JobConfig.fromMap(minimal());
+        assertThat(c.bootstrapServers()).isEqualTo("broker:9092");
+        assertThat(c.groupId()).isEqualTo("elu-stream");
+        assertThat(c.startingOffsets()).isEqualTo(JobConfig.StartingOffsets.COMMITTED);
+        assertThat(c.eluSettings().alpha()).isEqualTo(1.0);
+        assertThat(c.eluSettings().mode()).isEqualTo(OutputMode.BOTH);
+        assertThat(c.eluSettings().dimension()).isZero();
+        assertThat(c.eluSettings().maxDimension()).isEqualTo(65536);
+        assertThat(c.eluSettings().maxOutputRecordBytes()).isEqualTo(1024 * 1024);
+        assertThat(c.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+        assertThat(c.checkpointInterval()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
+        assertThat(c.transactionalIdPrefix()).isEqualTo("elu-stream");
+        assertThat(c.parallelism()).isEmpty();
+        assertThat(c.checkTopics()).isTrue();
+        assertThat(c.jobName()).isEqualTo("elu-stream in -> out");
+        assertThat(c.kafkaProperties()).isEmpty();
+    }
+
+    @Test
+    void readsEveryKey() {
+        Map<String, String> m = minimal();
+        m.put("group-id", "g");
+        m.put("starting-offsets", "latest");
+        m.put("alpha", "0.25");
+        m.put("mode", "activation");
+        m.put("dimension", "64");
+        m.put("max-dimension", "128");
+        m.put("delivery-guarantee", "at-least-once");
+        m.put("checkpoint-interval", "1500ms");
+        m.put("transactional-id-prefix", "tx");
+        m.put("transaction-timeout", "2min");
+        m.put("parallelism", "3");
+        m.put("job-name", "my job");
+        m.put("check-topics", "false");
+        m.put("kafka.security.protocol", "SASL_SSL");
+        m.put("kafka.max.request.size", "2097152");
+        JobConfig c = JobConfig.fromMap(m);
+        assertThat(c.groupId()).isEqualTo("g");
+        assertThat(c.startingOffsets()).isEqualTo(JobConfig.StartingOffsets.LATEST);
+        assertThat(c.eluSettings().alpha()).isEqualTo(0.25);
+        assertThat(c.eluSettings().mode()).isEqualTo(OutputMode.ACTIVATION);
+        assertThat(c.eluSettings().dimension()).isEqualTo(64);
+        assertThat(c.eluSettings().maxDimension()).isEqualTo(128);
+        assertThat(c.eluSettings().maxOutputRecordBytes()).isEqualTo(2097152);
+        assertThat(c.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
+        assertThat(c.checkpointInterval()).isEqualTo(Duration.ofMillis(1500));
+        assertThat(c.transactionalIdPrefix()).isEqualTo("tx");
+        assertThat(c.transactionTimeout()).isEqualTo(Duration.ofMinutes(2));
+        assertThat(c.parallelism()).hasValue(3);
+        assertThat(c.jobName()).isEqualTo("my job");
+        assertThat(c.checkTopics()).isFalse();
+        assertThat(c.kafkaProperties())
+                .containsExactlyInAnyOrderEntriesOf(Map.of("security.protocol", "SASL_SSL", "max.request.size", "2097152"));
+        assertThat(c.kafkaClientProperties())
+                .containsEntry("bootstrap.servers", "broker:9092")
+                .containsEntry("security.protocol", "SASL_SSL");
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', value = {
+        "alpha|-1|alpha must be a finite number >= 0, got '-1'",
+        "alpha|NaN|alpha must be a finite number >= 0, got 'NaN'",
+        "alpha|Infinity|alpha must be a finite number >= 0, got 'Infinity'",
+        "alpha|1e999|alpha must be a finite number >= 0, got '1e999'",
+        "alpha|0x1p3|alpha must be a finite number >= 0, got '0x1p3'",
+        "alpha|one|alpha must be a finite number >= 0, got 'one'",
+        "mode|relu|mode must be one of both, activation, got 'relu'",
+        "dimension|0|dimension must be a whole number >= 1, got '0'",
+        "dimension|70000|dimension must not exceed max-dimension (65536), got '70000'",
+        "max-dimension|-5|max-dimension must be a whole number >= 1, got '-5'",
+        "max-dimension|lots|max-dimension must be a whole number >= 1, got 'lots'",
+        "delivery-guarantee|none|delivery-guarantee must be exactly-once or at-least-once, got 'none'",
+        "checkpoint-interval|0s|checkpoint-interval must be longer than zero, got '0s'",
+        "checkpoint-interval|soon|checkpoint-interval must be a duration such as 500ms, 10s or 5min, got 'soon'",
+        "transaction-timeout|5s|transaction-timeout (5s) must be longer than checkpoint-interval (10 s): a transaction stays open from one checkpoint to the next",
+        "parallelism|0|parallelism must be a whole number >= 1, got '0'",
+        "starting-offsets|beginning|starting-offsets must be one of committed, earliest, latest, got 'beginning'",
+        "check-topics|yes|check-topics must be true or false, got 'yes'",
+        "output-topic|in|input-topic, output-topic and dead-letter-topic must be three different topics, got 'in', 'in' and 'dlq'",
+        "input-topic|bad topic|input-topic is not a valid Kafka topic name (letters, digits, '.', '_', '-', at most 249), got 'bad topic'",
+        "group-id|''|group-id must not be empty",
+        "kafka.bootstrap.servers|x:1|kafka.bootstrap.servers cannot be set: set bootstrap-servers instead",
+        "kafka.transaction.timeout.ms|3600000|kafka.transaction.timeout.ms cannot be set: set transaction-timeout instead",
+        "kafka.group.id|g|kafka.group.id cannot be set: set group-id instead",
+        "kafka.value.deserializer|x|kafka.value.deserializer cannot be set: the job reads and writes raw bytes",
+        "kafka.|x|'kafka.' names no Kafka property",
+        "kafka.max.request.size|big|kafka.max.request.size must be a whole number >= 1, got 'big'",
+    })
+    void refusesBadValueNamingKeyAndValue(String key, String value, String message) {
+        assertThatThrownBy(() -> JobConfig.fromMap(with(key, value)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(message);
+    }
+
+    @Test
+    void refusesUnknownKeyNamingIt() {
+        assertThatThrownBy(() -> JobConfig.fromMap(with("alhpa", "0.5")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("unknown key 'alhpa' (value '0.5'); known keys: alpha, bootstrap-servers,");
+    }
+
+    @Test
+    void refusesMissingRequiredKeyNamingIt() {
+        Map<String, String> m = minimal();
+        m.remove("output-topic");
+        assertThatThrownBy(() -> JobConfig.fromMap(m))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("missing required key 'output-topic' (set it in the job file or pass --output-topic VALUE)");
+    }
+
+    @Test
+    void atLeastOnceDoesNotNeedATransactionTimeoutAboveTheCheckpointInterval() {
+        Map<String, String> m = with("delivery-guarantee", "at-least-once");
+        m.put("transaction-timeout", "1s");
+        assertThat(JobConfig.fromMap(m).deliveryGuarantee()).isEqualTo(DeliveryGuarantee.AT_LEAST_ONCE);
+    }
+
+    @Test
+    void commandLineOverridesTheJobFile(@TempDir Path dir) throws IOException {
+        Path job = dir.resolve("job.properties");
+        Files.writeString(job, "bootstrap-servers=a:1\ninput-topic=in\noutput-topic=out\ndead-letter-topic=dlq\nalpha=2\n",
+                StandardCharsets.UTF_8);
+        JobConfig c = JobConfig.fromArgs(new String[] {"--job", job.toString(), "--alpha", "0.5", "--mode=activation"});
+        assertThat(c.eluSettings().alpha()).isEqualTo(0.5);
+        assertThat(c.eluSettings().mode()).isEqualTo(OutputMode.ACTIVATION);
+        assertThat(c.bootstrapServers()).isEqualTo("a:1");
+    }
+
+    @Test
+    void refusesMalformedCommandLines() {
+        assertThatThrownBy(() -> JobConfig.parseOverrides(new String[] {"alpha", "1"}))
+                .hasMessage("expected --key value or --key=value, got 'alpha'");
+        assertThatThrownBy(() -> JobConfig.parseOverrides(new String[] {"--alpha"}))
+                .hasMessage("--alpha needs a value");
+        assertThatThrownBy(() -> JobConfig.parseOverrides(new String[] {"--alpha", "1", "--alpha=2"}))
+                .hasMessage("--alpha is given twice");
+    }
+
+    @Test
+    void refusesMissingJobFileNamingIt(@TempDir Path dir) {
+        Path missing = dir.resolve("nope.properties");
+        assertThatThrownBy(() -> JobConfig.fromArgs(new String[] {"--job", missing.toString()}))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("job file " + missing.toAbsolutePath() + " does not exist");
+    }
+
+    @Test
+    void theShippedJobFileIsValid() {
+        JobConfig c = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu.properties"});
+        assertThat(c.inputTopic()).isEqualTo("features");
+        assertThat(c.outputTopic()).isEqualTo("features-elu");
+        assertThat(c.deadLetterTopic()).isEqualTo("features-dlq");
+        assertThat(c.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+    }
+
+    @Test
+    void describeMasksSecrets() {
+        Map<String, String> m = minimal();
+        m.put("kafka.sasl.jaas.config", "ScramLoginModule required username=\"u\" password=\"hunter2\";");
+        m.put("kafka.ssl.truststore.password", "changeit");
+        m.put("kafka.ssl.keystore.password", "changeit2");
+        m.put("kafka.ssl.key.password", "changeit3");
+        m.put("kafka.security.protocol", "SASL_SSL");
+        JobConfig c = JobConfig.fromMap(m);
+        assertThat(c.describe())
+                .doesNotContain("hunter2", "changeit")
+                .contains("kafka.sasl.jaas.config = ******", "kafka.ssl.truststore.password = ******",
+                        "kafka.security.protocol = SASL_SSL");
+        assertThat(c.toString()).doesNotContain("hunter2", "changeit");
+    }
+}
