@@ -1,0 +1,111 @@
+package dev.elustream.launcher;
+
+import dev.elustream.codec.EluJsonTransformer;
+import dev.elustream.codec.OutputMode;
+import dev.elustream.codec.VectorRejectedException;
+import dev.elustream.job.ConfigException;
+import dev.elustream.job.JobConfig;
+import dev.elustream.math.Elu;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code apply}: the job's transformation as a filter. Each stdin line is one record value; the
+ * output line is exactly what the job writes to the output topic for it.
+ */
+final class ApplyCommand {
+
+    private static final Set<String> OPTIONS = Set.of("alpha", "mode", "dimension", "max-dimension");
+
+    private ApplyCommand() {}
+
+    static int run(String[] args, InputStream stdin, PrintStream stdout, PrintStream stderr) {
+        Map<String, String> opts = JobConfig.parseOverrides(args);
+        for (String key : opts.keySet()) {
+            if (!OPTIONS.contains(key)) {
+                throw new Main.UsageException("apply: unknown option --" + key
+                        + " (options: --alpha, --mode, --dimension, --max-dimension)");
+            }
+        }
+        EluJsonTransformer transformer;
+        try {
+            double alpha = parseAlpha(opts.getOrDefault("alpha", Double.toString(Elu.DEFAULT_ALPHA)));
+            OutputMode mode = OutputMode.parse(opts.getOrDefault("mode", "both"));
+            int maxDimension = parsePositive("max-dimension",
+                    opts.getOrDefault("max-dimension", Integer.toString(JobConfig.DEFAULT_MAX_DIMENSION)));
+            int dimension = opts.containsKey("dimension") ? parsePositive("dimension", opts.get("dimension")) : 0;
+            transformer = new EluJsonTransformer(Elu.withAlpha(alpha), mode, dimension, maxDimension);
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException("apply: " + e.getMessage());
+        }
+        return filter(transformer, stdin, stdout, stderr);
+    }
+
+    static int filter(EluJsonTransformer transformer, InputStream stdin, PrintStream stdout, PrintStream stderr) {
+        boolean rejected = false;
+        OutputStream out = new BufferedOutputStream(stdout, 1 << 16);
+        try (InputStream in = new BufferedInputStream(stdin, 1 << 16)) {
+            ByteArrayOutputStream line = new ByteArrayOutputStream();
+            long lineNumber = 0;
+            boolean more = true;
+            while (more) {
+                line.reset();
+                int b;
+                while ((b = in.read()) != -1 && b != '\n') {
+                    line.write(b);
+                }
+                more = b != -1;
+                if (!more && line.size() == 0) {
+                    break;
+                }
+                lineNumber++;
+                byte[] value = line.toByteArray();
+                int len = value.length;
+                if (len > 0 && value[len - 1] == '\r') {
+                    value = java.util.Arrays.copyOf(value, len - 1);
+                }
+                try {
+                    out.write(transformer.transform(value));
+                    out.write('\n');
+                } catch (VectorRejectedException e) {
+                    rejected = true;
+                    // Keep stdout and stderr in order for a reader watching both.
+                    out.flush();
+                    stderr.println("line " + lineNumber + ": " + e.reason());
+                }
+            }
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return rejected ? 1 : 0;
+    }
+
+    private static double parseAlpha(String text) {
+        try {
+            return JobConfig.parseAlpha(text);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    private static int parsePositive(String name, String text) {
+        try {
+            int v = Integer.parseInt(text.trim());
+            if (v >= 1) {
+                return v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(name + " must be a whole number >= 1, got '" + text + "'");
+    }
+}

@@ -1,0 +1,269 @@
+package dev.elustream.launcher;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * A real single-node Kafka broker (KRaft, combined broker and controller) in this JVM, on
+ * 127.0.0.1, for the {@code local} command and the integration tests. It can be stopped and
+ * started again on the same data directory and port.
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+
+    private static final String HOST = "127.0.0.1";
+
+    private final Path dataDir;
+    private final boolean ownsDataDir;
+    private final int port;
+    private final int controllerPort;
+    private final Properties brokerProperties;
+    private KafkaRaftServer server;
+
+    private EmbeddedKafka(Path dataDir, boolean ownsDataDir, int port, int controllerPort, Map<String, String> overrides) {
+        this.dataDir = dataDir;
+        this.ownsDataDir = ownsDataDir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.brokerProperties = brokerProperties(dataDir.resolve("logs"), port, controllerPort);
+        brokerProperties.putAll(overrides);
+    }
+
+    /**
+     * Starts a broker on 127.0.0.1:port (0 for any free port), with its data in a new temporary
+     * directory that {@link #close()} deletes.
+     *
+     * @throws IllegalStateException when the port is in use or the broker does not start
+     */
+    public static EmbeddedKafka start(int port) {
+        return start(port, Map.of());
+    }
+
+    /** As {@link #start(int)}, with extra broker properties (they win over the defaults). */
+    public static EmbeddedKafka start(int port, Map<String, String> brokerOverrides) {
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("elu-stream-kafka-");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot create a data directory for the embedded Kafka broker: " + e, e);
+        }
+        int p = port == 0 ? freePort() : requireFree(port);
+        EmbeddedKafka kafka = new EmbeddedKafka(dir, true, p, freePort(), brokerOverrides);
+        try {
+            kafka.format();
+            kafka.startServer();
+        } catch (RuntimeException e) {
+            kafka.close();
+            throw e;
+        }
+        return kafka;
+    }
+
+    public String bootstrapServers() {
+        return HOST + ":" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** Creates the topics (if they do not exist yet) with the given partition count. */
+    public void createTopics(int partitions, String... topics) {
+        List<NewTopic> newTopics = new ArrayList<>();
+        for (String t : topics) {
+            newTopics.add(new NewTopic(t, partitions, (short) 1));
+        }
+        try (Admin admin = admin()) {
+            admin.createTopics(newTopics).values().forEach((name, f) -> {
+                try {
+                    f.get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException e) {
+                    if (!(e.getCause() instanceof TopicExistsException)) {
+                        throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause(), e);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException("cannot create topic " + name + ": " + e, e);
+                }
+            });
+        }
+    }
+
+    /** An admin client for this broker; the caller closes it. */
+    public Admin admin() {
+        Properties props = new Properties();
+        props.setProperty(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        return Admin.create(props);
+    }
+
+    /** Stops the broker, keeping its data: {@link #restart()} brings it back on the same port. */
+    public synchronized void stop() {
+        if (server != null) {
+            server.shutdown();
+            server.awaitShutdown();
+            server = null;
+        }
+    }
+
+    /** Starts the broker again on its data directory and port after {@link #stop()}. */
+    public synchronized void restart() {
+        if (server == null) {
+            requireFree(port);
+            startServer();
+        }
+    }
+
+    public synchronized boolean isRunning() {
+        return server != null;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            stop();
+        } finally {
+            if (ownsDataDir) {
+                deleteRecursively(dataDir);
+            }
+        }
+    }
+
+    private void format() {
+        Path config = dataDir.resolve("server.properties");
+        try (OutputStream out = Files.newOutputStream(config)) {
+            brokerProperties.store(out, "elu-stream embedded Kafka broker");
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot write " + config + ": " + e, e);
+        }
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        int rc;
+        try (PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8)) {
+            rc = StorageTool.execute(new String[] {
+                "format", "--config", config.toString(), "--cluster-id", Uuid.randomUuid().toString(), "--ignore-formatted"
+            }, ps);
+        }
+        if (rc != 0) {
+            throw new IllegalStateException("cannot format the embedded Kafka broker's storage: "
+                    + log.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    private void startServer() {
+        KafkaRaftServer s = new KafkaRaftServer(KafkaConfig.fromProps(brokerProperties, false), Time.SYSTEM);
+        try {
+            s.startup();
+        } catch (RuntimeException e) {
+            s.shutdown();
+            throw new IllegalStateException("the embedded Kafka broker did not start on " + bootstrapServers() + ": " + e, e);
+        }
+        server = s;
+        awaitReady(Duration.ofSeconds(60));
+    }
+
+    private void awaitReady(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        try (Admin admin = admin()) {
+            while (true) {
+                try {
+                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                        return;
+                    }
+                } catch (Exception e) {
+                    if (System.nanoTime() > deadline) {
+                        throw new IllegalStateException("the embedded Kafka broker did not become ready within "
+                                + timeout.toSeconds() + " s: " + e, e);
+                    }
+                }
+                Thread.sleep(100);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the embedded Kafka broker", e);
+        }
+    }
+
+    static Properties brokerProperties(Path logDir, int port, int controllerPort) {
+        Properties p = new Properties();
+        p.setProperty("process.roles", "broker,controller");
+        p.setProperty("node.id", "1");
+        p.setProperty("controller.quorum.voters", "1@" + HOST + ":" + controllerPort);
+        p.setProperty("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.setProperty("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+        p.setProperty("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.setProperty("controller.listener.names", "CONTROLLER");
+        p.setProperty("inter.broker.listener.name", "PLAINTEXT");
+        p.setProperty("log.dirs", logDir.toString());
+        // One node: every internal topic has one replica.
+        p.setProperty("offsets.topic.replication.factor", "1");
+        p.setProperty("offsets.topic.num.partitions", "3");
+        p.setProperty("transaction.state.log.replication.factor", "1");
+        p.setProperty("transaction.state.log.min.isr", "1");
+        p.setProperty("transaction.state.log.num.partitions", "3");
+        p.setProperty("share.coordinator.state.topic.replication.factor", "1");
+        p.setProperty("share.coordinator.state.topic.min.isr", "1");
+        p.setProperty("group.initial.rebalance.delay.ms", "0");
+        p.setProperty("auto.create.topics.enable", "false");
+        p.setProperty("num.partitions", "3");
+        return p;
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 50, InetAddress.getByName(HOST))) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot find a free port on " + HOST + ": " + e, e);
+        }
+    }
+
+    /** Fails fast, with the port in the message, when something already listens there. */
+    static int requireFree(int port) {
+        return requireFree(port, "choose another port");
+    }
+
+    /** As {@link #requireFree(int)}, with what the user can do instead in the message. */
+    static int requireFree(int port, String hint) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.getByName(HOST), port));
+            return port;
+        } catch (IOException e) {
+            throw new IllegalStateException("port " + port + " on " + HOST + " is in use (" + e.getMessage()
+                    + "): stop what listens there, or " + hint, e);
+        }
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // Temporary data: leaving it behind is harmless.
+        }
+    }
+}

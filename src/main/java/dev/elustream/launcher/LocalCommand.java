@@ -1,0 +1,180 @@
+package dev.elustream.launcher;
+
+import dev.elustream.job.ConfigException;
+import dev.elustream.job.EluJob;
+import dev.elustream.job.JobConfig;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * {@code local}: the job on a local Flink (with its web UI), against an embedded Kafka broker or
+ * the one given, until Ctrl-C.
+ */
+final class LocalCommand {
+
+    static final String DEFAULT_JOB_FILE = "jobs/features-elu.properties";
+    static final int DEFAULT_KAFKA_PORT = 9092;
+    static final int DEFAULT_WEB_PORT = 8081;
+    static final int PARTITIONS = 3;
+    private static final String WEB_PORT_HINT = "pass --web-port N for Flink's web UI";
+
+    private LocalCommand() {}
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Map<String, String> opts = JobConfig.parseOverrides(args);
+        String jobFile = opts.getOrDefault("job", DEFAULT_JOB_FILE);
+        opts.remove("job");
+        String kafkaPort = opts.remove("kafka-port");
+        String external = opts.remove("bootstrap-servers");
+        int webPort = port("web-port", opts.getOrDefault("web-port", Integer.toString(DEFAULT_WEB_PORT)));
+        opts.remove("web-port");
+        if (kafkaPort != null && external != null) {
+            throw new Main.UsageException("local: --kafka-port starts a broker, --bootstrap-servers uses another: give one");
+        }
+        if (!Files.isRegularFile(Path.of(jobFile))) {
+            throw new Main.UsageException("local: job file " + Path.of(jobFile).toAbsolutePath()
+                    + " does not exist (run from the project directory, or pass --job FILE)");
+        }
+        Map<String, String> values = JobConfig.readJobFile(Path.of(jobFile));
+        values.putAll(opts);
+        EmbeddedKafka kafka = null;
+        // Counted down once everything is stopped: the shutdown hook (Ctrl-C) waits for it, or the
+        // JVM would halt before the broker has shut down and its data directory is gone.
+        CountDownLatch done = new CountDownLatch(1);
+        if (external != null) {
+            values.put(JobConfig.BOOTSTRAP_SERVERS, external);
+        } else {
+            // Validate before starting anything.
+            values.put(JobConfig.BOOTSTRAP_SERVERS, "127.0.0.1:0");
+            JobConfig.fromMap(values);
+            EmbeddedKafka.requireFree(webPort, WEB_PORT_HINT);
+            int p = kafkaPort == null ? DEFAULT_KAFKA_PORT : port("kafka-port", kafkaPort);
+            EmbeddedKafka.requireFree(p, "pass --kafka-port N (or --bootstrap-servers HOST:PORT to use a running Kafka)");
+            out.println("Starting a Kafka broker on 127.0.0.1:" + p + " ...");
+            kafka = EmbeddedKafka.start(p);
+            values.put(JobConfig.BOOTSTRAP_SERVERS, kafka.bootstrapServers());
+        }
+        try {
+            JobConfig config = JobConfig.fromMap(values);
+            if (kafka != null) {
+                kafka.createTopics(PARTITIONS, config.inputTopic(), config.outputTopic(), config.deadLetterTopic());
+            }
+            EmbeddedKafka.requireFree(webPort, WEB_PORT_HINT);
+            return runJob(config, webPort, kafka != null, done, out, err);
+        } finally {
+            if (kafka != null) {
+                kafka.close();
+            }
+            done.countDown();
+        }
+    }
+
+    private static int runJob(
+            JobConfig config, int webPort, boolean embedded, CountDownLatch done, PrintStream out, PrintStream err) {
+        Configuration conf = new Configuration();
+        conf.set(RestOptions.PORT, webPort);
+        conf.set(RestOptions.BIND_PORT, Integer.toString(webPort));
+        conf.set(RestOptions.ADDRESS, "localhost");
+        conf.set(RestOptions.BIND_ADDRESS, "localhost");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
+        EluJob.prepare(env, config);
+        JobClient client;
+        try {
+            client = env.executeAsync(config.jobName());
+        } catch (Exception e) {
+            err.println("elu-stream: the job did not start: " + e);
+            return 1;
+        }
+        Thread hook = new Thread(() -> {
+            out.println("\nStopping the job ...");
+            try {
+                client.cancel().get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // already finished or failed: nothing to cancel
+            }
+            try {
+                done.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "elu-stream-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        printWelcome(config, webPort, embedded, out);
+        try {
+            client.getJobExecutionResult().get();
+            out.println("The job finished.");
+            return 0;
+        } catch (ExecutionException e) {
+            if (isCancellation(e)) {
+                out.println("Job cancelled.");
+                return 0;
+            }
+            err.println("elu-stream: the job failed: " + rootMessage(e));
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+    }
+
+    private static void printWelcome(JobConfig config, int webPort, boolean embedded, PrintStream out) {
+        String b = config.bootstrapServers();
+        out.println();
+        out.println("elu-stream is running: " + config.jobName());
+        out.println("  Kafka:        " + b + (embedded ? " (embedded broker, data deleted on exit)" : ""));
+        out.println("  Flink web UI: http://localhost:" + webPort);
+        out.println("  topics:       in " + config.inputTopic() + ", out " + config.outputTopic() + ", dead letters "
+                + config.deadLetterTopic());
+        out.println();
+        out.println("Produce a vector (key 'sensor-1'):");
+        out.println("  echo 'sensor-1|{\"id\":\"a\",\"features\":[1.5,-2.0,0.0]}' | kcat -P -b " + b + " -t "
+                + config.inputTopic() + " -K '|'");
+        out.println("Read the results (" + (config.deliveryGuarantee().name().equals("EXACTLY_ONCE")
+                ? "committed on each checkpoint, every " + config.checkpointInterval().toSeconds() + " s"
+                : "at-least-once") + "):");
+        out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -f 'key=%k value=%s\\n'");
+        out.println("Read the dead letters and their reasons:");
+        out.println("  kcat -C -b " + b + " -t " + config.deadLetterTopic() + " -o beginning -f 'key=%k value=%s headers=%h\\n'");
+        out.println("(kcat: apt-get install kcat.) Press Ctrl-C to stop.");
+        out.println();
+    }
+
+    private static boolean isCancellation(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            String name = t.getClass().getSimpleName();
+            if (name.equals("JobCancellationException") || (t.getMessage() != null && t.getMessage().contains("CANCELED"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.toString();
+    }
+
+    private static int port(String name, String text) {
+        try {
+            int p = Integer.parseInt(text.trim());
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new ConfigException(name + " must be a port number between 1 and 65535, got '" + text + "'");
+    }
+}

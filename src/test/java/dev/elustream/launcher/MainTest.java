@@ -1,0 +1,112 @@
+package dev.elustream.launcher;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
+
+class MainTest {
+
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    private int apply(String stdin, String... args) {
+        return ApplyCommand.run(args, new ByteArrayInputStream(stdin.getBytes(UTF_8)),
+                new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+    }
+
+    private int main(String... args) {
+        return Main.run(args, new PrintStream(out, true, UTF_8), new PrintStream(err, true, UTF_8));
+    }
+
+    @Test
+    void applyWritesWhatTheJobWritesOneLinePerRecord() {
+        int rc = apply("{\"id\":1,\"features\":[1.5,-2]}\n{\"features\":[0]}\n");
+        assertThat(rc).isZero();
+        assertThat(out.toString(UTF_8)).isEqualTo("{\"id\":1,\"features\":[1.5," + Math.expm1(-2.0) + "],\"derivative\":[1.0,"
+                + Math.exp(-2.0) + "]}\n{\"features\":[0.0],\"derivative\":[1.0]}\n");
+        assertThat(err.toString(UTF_8)).isEmpty();
+    }
+
+    @Test
+    void applyReportsRejectedLinesOnStderrAndExitsOne() {
+        int rc = apply("{\"features\":[1]}\n[1]\r\n{\"features\":[-1]}\n\n{\"features\":[2]}", "--alpha", "0.5",
+                "--mode", "activation");
+        assertThat(rc).isEqualTo(1);
+        assertThat(out.toString(UTF_8)).isEqualTo("{\"features\":[1.0]}\n{\"features\":[" + 0.5 * Math.expm1(-1.0)
+                + "]}\n{\"features\":[2.0]}\n");
+        assertThat(err.toString(UTF_8)).isEqualTo(
+                "line 2: value is a JSON array, expected a JSON object with a 'features' array\n"
+                        + "line 4: value is empty: expected a JSON object with a 'features' array\n");
+    }
+
+    @Test
+    void applyChecksTheDimension() {
+        assertThat(apply("{\"features\":[1,2]}\n{\"features\":[1]}\n", "--dimension=2")).isEqualTo(1);
+        assertThat(err.toString(UTF_8)).isEqualTo("line 2: 'features' has 1 elements, expected 2 (dimension)\n");
+    }
+
+    @Test
+    void badOptionsAreUsageErrorsWithExitTwo() {
+        assertThat(main("apply", "--alpha", "-1")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("alpha must be a finite number >= 0, got '-1'");
+        err.reset();
+        assertThat(main("apply", "--mode", "relu")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("mode must be 'both' or 'activation', got 'relu'");
+        err.reset();
+        assertThat(main("apply", "--colour", "red")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("apply: unknown option --colour");
+        err.reset();
+        assertThat(main("apply", "--dimension", "0")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("dimension must be a whole number >= 1, got '0'");
+        err.reset();
+        assertThat(main("frobnicate")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("unknown command 'frobnicate'", "usage:");
+        err.reset();
+        assertThat(main()).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("usage:");
+        assertThat(main("--help")).isZero();
+        assertThat(out.toString(UTF_8)).contains("local [--job FILE]", "apply [--alpha A]");
+    }
+
+    @Test
+    void localRefusesAMissingJobFile() {
+        assertThat(main("local", "--job", "no/such/job.properties")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("job file ", "no/such/job.properties does not exist");
+    }
+
+    @Test
+    void localRefusesABadJobKeyBeforeStartingAnything() {
+        assertThat(main("local", "--alpha", "-3")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("alpha must be a finite number >= 0, got '-3'");
+    }
+
+    @Test
+    void localRefusesABusyKafkaPortNamingIt() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            long start = System.nanoTime();
+            int rc = main("local", "--kafka-port", Integer.toString(busy.getLocalPort()), "--web-port",
+                    Integer.toString(freePort()));
+            assertThat(rc).isEqualTo(1);
+            assertThat(err.toString(UTF_8)).contains("port " + busy.getLocalPort() + " on 127.0.0.1 is in use");
+            assertThat(System.nanoTime() - start).isLessThan(10_000_000_000L);
+        }
+    }
+
+    static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void localRefusesBothKafkaPortAndBootstrapServers() {
+        assertThat(main("local", "--kafka-port", "9999", "--bootstrap-servers", "x:1")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("give one");
+    }
+}

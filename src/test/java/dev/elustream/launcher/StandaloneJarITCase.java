@@ -1,0 +1,180 @@
+package dev.elustream.launcher;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.elustream.testing.KafkaTestSupport;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The standalone jar as a user runs it: {@code java -jar target/elu-stream-standalone.jar ...} in a
+ * child JVM given no JVM flags (the manifest must carry what Flink needs on Java 17).
+ */
+class StandaloneJarITCase {
+
+    private static final Path JAR = Path.of("target", "elu-stream-standalone.jar");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A child JVM whose stdout and stderr go to files, read as they grow. */
+    static final class Child implements AutoCloseable {
+        final Process process;
+        private final Path out;
+        private final Path err;
+
+        Child(String... args) throws IOException {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(ProcessHandle.current().info().command().orElse("java"));
+            cmd.add("-Xmx768m");
+            cmd.add("-jar");
+            cmd.add(JAR.toString());
+            cmd.addAll(List.of(args));
+            out = Files.createTempFile("elu-stream-child", ".out");
+            err = Files.createTempFile("elu-stream-child", ".err");
+            process = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        }
+
+        String out() {
+            return read(out);
+        }
+
+        String err() {
+            return read(err);
+        }
+
+        private static String read(Path file) {
+            try {
+                return Files.readString(file, UTF_8);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
+
+        void awaitOutput(String text, Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!out().contains(text)) {
+                assertThat(process.isAlive()).as("exited early: %s%n%s", out(), err()).isTrue();
+                assertThat(System.nanoTime()).as("'%s' within %s: %s%n%s", text, timeout, out(), err())
+                        .isLessThan(deadline);
+                Thread.sleep(100);
+            }
+        }
+
+        int awaitExit(Duration timeout) throws InterruptedException {
+            assertThat(process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
+                    .as("exits within %s: %s%n%s", timeout, out(), err()).isTrue();
+            return process.exitValue();
+        }
+
+        @Override
+        public void close() throws IOException {
+            process.destroyForcibly();
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Test
+    void localRunsTheJobOnItsOwnBrokerAndStopsCleanlyOnSigterm() throws Exception {
+        assertThat(JAR).exists();
+        int kafkaPort = freePort();
+        int webPort = freePort();
+        String bootstrap = "127.0.0.1:" + kafkaPort;
+        try (Child local = new Child("local", "--kafka-port", Integer.toString(kafkaPort),
+                "--web-port", Integer.toString(webPort), "--checkpoint-interval", "1s", "--alpha", "0.5")) {
+            local.awaitOutput("Press Ctrl-C to stop.", Duration.ofSeconds(120));
+            assertThat(local.out()).contains("Kafka:        " + bootstrap, "http://localhost:" + webPort,
+                    "kcat -P -b " + bootstrap + " -t features");
+
+            KafkaTestSupport.produce(bootstrap, List.of(
+                    new ProducerRecord<>("features", "a".getBytes(UTF_8), "{\"id\":1,\"features\":[2.5,-1]}".getBytes(UTF_8)),
+                    new ProducerRecord<>("features", "b".getBytes(UTF_8), "{\"features\":[1,\"x\"]}".getBytes(UTF_8))));
+            List<ConsumerRecord<byte[], byte[]>> out = KafkaTestSupport.readCommitted(
+                    bootstrap, "features-elu", 1, Duration.ofSeconds(60), Duration.ofMillis(500));
+            assertThat(out).singleElement().satisfies(r -> assertThat(new String(r.value(), UTF_8)).isEqualTo(
+                    "{\"id\":1,\"features\":[2.5," + 0.5 * Math.expm1(-1.0) + "],\"derivative\":[1.0,"
+                            + 0.5 * Math.exp(-1.0) + "]}"));
+            List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestSupport.readCommitted(
+                    bootstrap, "features-dlq", 1, Duration.ofSeconds(60), Duration.ofMillis(500));
+            assertThat(dead).singleElement().satisfies(r -> assertThat(
+                    new String(r.headers().lastHeader("elu.error.reason").value(), UTF_8))
+                    .isEqualTo("features[1] is a string, expected a number"));
+
+            // The web UI answers and shows the job running.
+            HttpResponse<String> overview = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://localhost:" + webPort + "/jobs/overview")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode jobs = JSON.readTree(overview.body()).get("jobs");
+            assertThat(jobs).hasSize(1);
+            assertThat(jobs.get(0).get("state").asText()).isEqualTo("RUNNING");
+
+            local.process.destroy(); // SIGTERM, as Ctrl-C
+            int rc = local.awaitExit(Duration.ofSeconds(60));
+            assertThat(local.out()).as("exit %d, stderr: %s", rc, local.err())
+                    .contains("Stopping the job ...", "Job cancelled.");
+            assertThat(rc).isIn(0, 143);
+            // The broker is gone and its port free again.
+            new ServerSocket(kafkaPort, 1, InetAddress.getByName("127.0.0.1")).close();
+        }
+    }
+
+    @Test
+    void localFailsWithinSecondsWhenTheGivenBrokerIsUnreachable() throws Exception {
+        long start = System.nanoTime();
+        try (Child local = new Child("local", "--bootstrap-servers", "127.0.0.1:" + freePort(),
+                "--web-port", Integer.toString(freePort()))) {
+            int rc = local.awaitExit(Duration.ofSeconds(60));
+            assertThat(rc).isEqualTo(2);
+            assertThat(local.err()).contains("elu-stream: cannot reach Kafka at 127.0.0.1:")
+                    .doesNotContain("\tat ");
+        }
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(40));
+    }
+
+    @Test
+    void localFailsNamingTheTopicsThatAreMissing() throws Exception {
+        try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
+            kafka.createTopics(1, "features");
+            try (Child local = new Child("local", "--bootstrap-servers", kafka.bootstrapServers(),
+                    "--web-port", Integer.toString(freePort()))) {
+                assertThat(local.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
+                assertThat(local.err()).contains("elu-stream: topics features-elu, features-dlq do not exist on "
+                        + kafka.bootstrapServers());
+            }
+        }
+    }
+
+    @Test
+    void applyFiltersStdinToStdout() throws Exception {
+        try (Child apply = new Child("apply", "--alpha", "2")) {
+            apply.process.getOutputStream().write("{\"features\":[-1]}\n{\"features\":[]}\n".getBytes(UTF_8));
+            apply.process.getOutputStream().close();
+            assertThat(apply.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);
+            assertThat(apply.out()).isEqualTo("{\"features\":[" + 2 * Math.expm1(-1.0) + "],\"derivative\":["
+                    + 2 * Math.exp(-1.0) + "]}\n");
+            assertThat(apply.err()).isEqualTo("line 2: 'features' is empty\n");
+        }
+    }
+}

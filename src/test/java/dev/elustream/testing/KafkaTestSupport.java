@@ -1,0 +1,85 @@
+package dev.elustream.testing;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/** Plain Kafka clients for tests: produce and read back, with deadlines instead of sleeps. */
+public final class KafkaTestSupport {
+
+    private KafkaTestSupport() {}
+
+    /** Produces the records in order (idempotent, acks=all) and returns where each landed. */
+    public static List<RecordMetadata> produce(String bootstrapServers, List<ProducerRecord<byte[], byte[]>> records)
+            throws Exception {
+        Properties p = new Properties();
+        p.setProperty(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.setProperty(ProducerConfig.ACKS_CONFIG, "all");
+        p.setProperty(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        p.setProperty(ProducerConfig.LINGER_MS_CONFIG, "5");
+        p.setProperty(ProducerConfig.BATCH_SIZE_CONFIG, Integer.toString(256 * 1024));
+        p.setProperty(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(4 * 1024 * 1024));
+        List<java.util.concurrent.Future<RecordMetadata>> futures = new ArrayList<>(records.size());
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (ProducerRecord<byte[], byte[]> r : records) {
+                futures.add(producer.send(r));
+            }
+            producer.flush();
+        }
+        List<RecordMetadata> out = new ArrayList<>(futures.size());
+        for (var f : futures) {
+            out.add(f.get(30, TimeUnit.SECONDS));
+        }
+        return out;
+    }
+
+    /**
+     * Reads a whole topic from the beginning with isolation.level=read_committed until it holds at
+     * least {@code expected} records or the deadline passes, then goes on reading for {@code settle}
+     * so that duplicates beyond the expected count show up too. Records come partition by partition, in
+     * offset order within each.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
+            String bootstrapServers, String topic, int expected, Duration deadline, Duration settle) {
+        Properties p = new Properties();
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 * 1024 * 1024));
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                partitions.add(new TopicPartition(topic, info.partition()));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            long end = System.nanoTime() + deadline.toNanos();
+            long settleEnd = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(end, settleEnd)) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+                if (out.size() >= expected && settleEnd == Long.MAX_VALUE) {
+                    settleEnd = System.nanoTime() + settle.toNanos();
+                }
+            }
+        }
+        out.sort(java.util.Comparator.<ConsumerRecord<byte[], byte[]>>comparingInt(ConsumerRecord::partition)
+                .thenComparingLong(ConsumerRecord::offset));
+        return out;
+    }
+}
