@@ -228,6 +228,10 @@ public final class EmbeddedKafka implements AutoCloseable {
         p.setProperty("group.initial.rebalance.delay.ms", "0");
         p.setProperty("auto.create.topics.enable", "false");
         p.setProperty("num.partitions", "3");
+        // Its data lives only as long as the broker: keep every record until then, whatever its
+        // timestamp (records produced with old timestamps would otherwise be deleted by the first
+        // retention check, five minutes after start).
+        p.setProperty("log.retention.ms", "-1");
         return p;
     }
 
