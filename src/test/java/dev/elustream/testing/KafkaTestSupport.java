@@ -48,6 +48,40 @@ public final class KafkaTestSupport {
     }
 
     /**
+     * Per partition: first offset, high watermark (what read_uncommitted sees) and last stable
+     * offset (what read_committed sees; below the high watermark while a transaction is open).
+     */
+    public static String describe(String bootstrapServers, String topic) {
+        StringBuilder sb = new StringBuilder(topic).append(':');
+        for (String isolation : List.of("read_uncommitted", "read_committed")) {
+            Properties p = new Properties();
+            p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+            try (KafkaConsumer<byte[], byte[]> consumer =
+                    new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+                List<TopicPartition> partitions = new ArrayList<>();
+                for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+                    partitions.add(new TopicPartition(topic, info.partition()));
+                }
+                consumer.assign(partitions);
+                consumer.seekToBeginning(partitions);
+                java.util.Map<Integer, Integer> counts = new java.util.TreeMap<>();
+                long until = System.nanoTime() + 10_000_000_000L;
+                while (System.nanoTime() < until) {
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> counts.merge(r.partition(), 1, Integer::sum));
+                }
+                sb.append(' ').append(isolation).append(" records ").append(counts).append(" positions");
+                partitions.forEach(tp -> sb.append(' ').append(tp.partition()).append('=').append(consumer.position(tp)));
+                sb.append(" end offsets");
+                consumer.endOffsets(partitions, Duration.ofSeconds(30)).entrySet().stream()
+                        .sorted(java.util.Map.Entry.comparingByKey(java.util.Comparator.comparingInt(TopicPartition::partition)))
+                        .forEach(e -> sb.append(' ').append(e.getKey().partition()).append('=').append(e.getValue()));
+            }
+        }
+        return sb.toString();
+    }
+
+    /**
      * Reads a whole topic from the beginning with isolation.level=read_committed until it holds at
      * least {@code expected} records or the deadline passes, then goes on reading for {@code settle}
      * so that duplicates beyond the expected count show up too. Records come partition by partition, in
