@@ -34,6 +34,7 @@ public final class EluJob {
         LOG.info("Starting {} with\n{}", config.jobName(), config.describe());
         if (config.checkTopics()) {
             TopicCheck.check(config, TOPIC_CHECK_TIMEOUT);
+            TransactionCheck.check(config, TOPIC_CHECK_TIMEOUT);
         }
         configure(env, config);
         EluPipeline.build(env,

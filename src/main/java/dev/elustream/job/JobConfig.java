@@ -131,10 +131,15 @@ public final class JobConfig {
         checkpointInterval = v.positiveDuration(CHECKPOINT_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL);
         transactionalIdPrefix = v.nonBlank(TRANSACTIONAL_ID_PREFIX, "elu-stream");
         transactionTimeout = v.positiveDuration(TRANSACTION_TIMEOUT, DEFAULT_TRANSACTION_TIMEOUT);
-        if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE && transactionTimeout.compareTo(checkpointInterval) <= 0) {
-            throw new ConfigException(TRANSACTION_TIMEOUT + " (" + values.get(TRANSACTION_TIMEOUT)
-                    + ") must be longer than " + CHECKPOINT_INTERVAL + " (" + TimeUtils.formatWithHighestUnit(checkpointInterval)
-                    + "): a transaction stays open from one checkpoint to the next");
+        // A transaction opened after checkpoint n is committed once checkpoint n+1 completes: it
+        // lives one interval plus the checkpoint's own duration. Below two intervals, one slow
+        // checkpoint lets the broker abort it, and its records are lost.
+        if (deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE
+                && transactionTimeout.compareTo(checkpointInterval.multipliedBy(2)) < 0) {
+            throw new ConfigException(TRANSACTION_TIMEOUT + " (" + TimeUtils.formatWithHighestUnit(transactionTimeout)
+                    + ") must be at least twice " + CHECKPOINT_INTERVAL + " ("
+                    + TimeUtils.formatWithHighestUnit(checkpointInterval) + "): a transaction stays open from one"
+                    + " checkpoint until the next one completes");
         }
         int p = v.positiveInt(PARALLELISM, 0);
         parallelism = p == 0 ? OptionalInt.empty() : OptionalInt.of(p);

@@ -111,7 +111,8 @@ class JobConfigTest {
         "delivery-guarantee|none|delivery-guarantee must be exactly-once or at-least-once, got 'none'",
         "checkpoint-interval|0s|checkpoint-interval must be longer than zero, got '0s'",
         "checkpoint-interval|soon|checkpoint-interval must be a duration such as 500ms, 10s or 5min, got 'soon'",
-        "transaction-timeout|5s|transaction-timeout (5s) must be longer than checkpoint-interval (10 s): a transaction stays open from one checkpoint to the next",
+        "transaction-timeout|5s|transaction-timeout (5 s) must be at least twice checkpoint-interval (10 s): a transaction stays open from one checkpoint until the next one completes",
+        "transaction-timeout|19s|transaction-timeout (19 s) must be at least twice checkpoint-interval (10 s): a transaction stays open from one checkpoint until the next one completes",
         "parallelism|0|parallelism must be a whole number >= 1, got '0'",
         "starting-offsets|beginning|starting-offsets must be one of committed, earliest, latest, got 'beginning'",
         "check-topics|yes|check-topics must be true or false, got 'yes'",
@@ -145,6 +146,13 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.fromMap(m))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage("missing required key 'output-topic' (set it in the job file or pass --output-topic VALUE)");
+    }
+
+    @Test
+    void acceptsATransactionTimeoutOfTwiceTheCheckpointInterval() {
+        Map<String, String> m = with("checkpoint-interval", "30s");
+        m.put("transaction-timeout", "1min");
+        assertThat(JobConfig.fromMap(m).transactionTimeout()).isEqualTo(Duration.ofMinutes(1));
     }
 
     @Test
