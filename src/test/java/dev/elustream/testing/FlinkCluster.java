@@ -288,10 +288,13 @@ public final class FlinkCluster implements AutoCloseable {
         return get("/jobs/" + jobId).get("state").asText();
     }
 
-    /** Number of restarts of the job so far. */
-    public long restarts(String jobId) throws Exception {
-        JsonNode n = get("/jobs/" + jobId + "/metrics?get=numRestarts");
-        return n.isEmpty() ? 0 : n.get(0).get("value").asLong();
+    /** The failures in the job's exception history (each one made it restart), newest first. */
+    public List<String> failures(String jobId) throws Exception {
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : get("/jobs/" + jobId + "/exceptions").get("exceptionHistory").get("entries")) {
+            out.add(e.get("exceptionName").asText() + ": " + e.path("taskName").asText(""));
+        }
+        return out;
     }
 
     /** Stop-with-savepoint (as {@code flink stop}); returns the savepoint's path once the job is finished. */
@@ -309,12 +312,22 @@ public final class FlinkCluster implements AutoCloseable {
                 if (op.has("failure-cause")) {
                     throw new IllegalStateException("stop-with-savepoint failed: " + op.get("failure-cause"));
                 }
+                awaitState(jobId, "FINISHED", deadline);
                 return op.get("location").asText();
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException("savepoint of " + jobId + " not done within " + timeout);
             }
             Thread.sleep(250);
+        }
+    }
+
+    private void awaitState(String jobId, String state, long deadline) throws Exception {
+        while (!state.equals(jobState(jobId))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("job " + jobId + " is " + jobState(jobId) + ", not " + state);
+            }
+            Thread.sleep(100);
         }
     }
 
