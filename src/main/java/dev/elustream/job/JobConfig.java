@@ -25,6 +25,10 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.TimeUtils;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * The validated, immutable configuration of one ELU job: read from a job file (Java properties)
@@ -330,12 +334,34 @@ public final class JobConfig {
         return sb.toString();
     }
 
-    /** The value, or a mask when the key holds a secret (passwords, JAAS config, keys). */
+    /**
+     * The value, or a mask when the key holds a secret: by name (passwords, passphrases, JAAS config,
+     * keys, credentials, tokens), and every property the Kafka clients themselves treat as a
+     * password, such as {@code sasl.oauthbearer.assertion.private.key.passphrase}.
+     */
     public static String mask(String key, String value) {
         String k = key.toLowerCase(Locale.ROOT);
-        boolean secret = k.contains("password") || k.contains("secret") || k.endsWith("jaas.config")
-                || k.endsWith(".key") || k.contains("credentials") || k.contains("token");
+        String kafkaName = k.startsWith(KAFKA_PREFIX) ? k.substring(KAFKA_PREFIX.length()) : k;
+        boolean secret = k.contains("password") || k.contains("passphrase") || k.contains("secret")
+                || k.endsWith("jaas.config") || k.endsWith(".key") || k.contains("credentials") || k.contains("token")
+                || KafkaPasswords.NAMES.contains(kafkaName);
         return secret ? "******" : value;
+    }
+
+    /** Kafka client properties of type PASSWORD, which Kafka itself logs as [hidden]. */
+    private static final class KafkaPasswords {
+        static final Set<String> NAMES = names();
+
+        private static Set<String> names() {
+            Set<String> names = new TreeSet<>();
+            for (ConfigDef def : List.of(ProducerConfig.configDef(), ConsumerConfig.configDef(),
+                    AdminClientConfig.configDef())) {
+                def.configKeys().values().stream()
+                        .filter(c -> c.type == ConfigDef.Type.PASSWORD)
+                        .forEach(c -> names.add(c.name));
+            }
+            return Collections.unmodifiableSet(names);
+        }
     }
 
     @Override

@@ -3,17 +3,20 @@ package dev.elustream.job;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -76,6 +79,10 @@ public final class TopicCheck {
             if (cause instanceof org.apache.kafka.common.errors.TimeoutException) {
                 throw unreachable(config, timeout, cause);
             }
+            if (cause instanceof SslAuthenticationException) {
+                throw new ConfigException("authentication failed at " + config.bootstrapServers()
+                        + ": SSL handshake failed: " + sslFailure(cause), cause);
+            }
             if (cause instanceof AuthenticationException) {
                 throw new ConfigException("authentication failed at " + config.bootstrapServers() + ": "
                         + cause.getMessage() + " (check the kafka.sasl.* and kafka.ssl.* settings)", cause);
@@ -85,6 +92,38 @@ public final class TopicCheck {
             }
             throw new ConfigException(cause.getMessage(), cause);
         }
+    }
+
+    /**
+     * What went wrong in a TLS handshake, in words a user can act on: Kafka reports most failures as
+     * "SSL handshake failed" and, with TLS 1.3, a rejected client certificate as "Failed to process
+     * post-handshake messages"; the JDK's exception underneath says which.
+     */
+    static String sslFailure(Throwable sslAuthentication) {
+        String detail = null;
+        for (Throwable t = sslAuthentication.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+            if (t instanceof SSLException && t.getMessage() != null) {
+                detail = t.getMessage();
+                break;
+            }
+        }
+        if (detail == null) {
+            return sslAuthentication.getMessage() + " (check the kafka.ssl.* settings)";
+        }
+        String d = detail.toLowerCase(Locale.ROOT);
+        String hint;
+        if (d.contains("pkix path") || d.contains("certification path")) {
+            hint = "the broker's certificate is not signed by a CA in kafka.ssl.truststore.*";
+        } else if (d.contains("no subject alternative") || d.contains("no name matching")) {
+            hint = "the broker's certificate is not issued for the host in bootstrap-servers"
+                    + " (kafka.ssl.endpoint.identification.algorithm)";
+        } else if (d.contains("bad_certificate") || d.contains("certificate_required") || d.contains("certificate_unknown")
+                || d.contains("unknown_ca")) {
+            hint = "the broker requires a client certificate it trusts: check kafka.ssl.keystore.*";
+        } else {
+            hint = "check the kafka.ssl.* settings";
+        }
+        return hint + " (" + detail + ")";
     }
 
     private static ConfigException unreachable(JobConfig config, Duration timeout, Throwable cause) {

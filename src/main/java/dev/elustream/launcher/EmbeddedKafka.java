@@ -13,11 +13,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
 import kafka.server.KafkaRaftServer;
@@ -32,26 +36,54 @@ import org.apache.kafka.common.utils.Time;
 /**
  * A real single-node Kafka broker (KRaft, combined broker and controller) in this JVM, on
  * 127.0.0.1, for the {@code local} command and the integration tests. It can be stopped and
- * started again on the same data directory and port.
+ * started again on the same data directory and ports.
+ *
+ * <p>Its PLAINTEXT listener ({@link #bootstrapServers()}) is always there: {@link #admin()}, {@link
+ * #createTopics} and the broker's own inter-broker traffic use it. {@link #builder()} can add secured
+ * client listeners on their own ports: SASL_SSL with SCRAM-SHA-512 ({@link #saslSslBootstrapServers()})
+ * and SSL with a required client certificate ({@link #mutualTlsBootstrapServers()}).
  */
 public final class EmbeddedKafka implements AutoCloseable {
 
     private static final String HOST = "127.0.0.1";
+    /** The only SASL mechanism the SASL_SSL listener offers. */
+    public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
+    private static final String SASL_SSL = "SASL_SSL";
+    private static final String MUTUAL_TLS = "SSL";
+    // StorageTool's --add-scram syntax has no escapes: keep names and passwords to these characters.
+    private static final Pattern SCRAM_TEXT = Pattern.compile("[A-Za-z0-9._~@+\\-]+");
 
     private final Path dataDir;
     private final boolean ownsDataDir;
     private final int port;
     private final int controllerPort;
+    private final int saslSslPort;
+    private final int mutualTlsPort;
+    private final Map<String, String> scramUsers;
     private final Properties brokerProperties;
     private KafkaRaftServer server;
 
-    private EmbeddedKafka(Path dataDir, boolean ownsDataDir, int port, int controllerPort, Map<String, String> overrides) {
+    private EmbeddedKafka(Path dataDir, boolean ownsDataDir, int port, int controllerPort, Builder b) {
         this.dataDir = dataDir;
         this.ownsDataDir = ownsDataDir;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.saslSslPort = b.saslSslTls == null ? 0 : freePort();
+        this.mutualTlsPort = b.mutualTls == null ? 0 : freePort();
+        this.scramUsers = Map.copyOf(b.scramUsers);
         this.brokerProperties = brokerProperties(dataDir.resolve("logs"), port, controllerPort);
-        brokerProperties.putAll(overrides);
+        if (b.saslSslTls != null) {
+            addListener(SASL_SSL, saslSslPort, b.saslSslTls);
+            String prefix = listenerPrefix(SASL_SSL);
+            brokerProperties.setProperty(prefix + "sasl.enabled.mechanisms", SCRAM_MECHANISM);
+            brokerProperties.setProperty(prefix + SCRAM_MECHANISM.toLowerCase(Locale.ROOT) + ".sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        }
+        if (b.mutualTls != null) {
+            addListener(MUTUAL_TLS, mutualTlsPort, b.mutualTls);
+            brokerProperties.setProperty(listenerPrefix(MUTUAL_TLS) + "ssl.client.auth", "required");
+        }
+        brokerProperties.putAll(b.overrides);
     }
 
     /**
@@ -66,22 +98,114 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     /** As {@link #start(int)}, with extra broker properties (they win over the defaults). */
     public static EmbeddedKafka start(int port, Map<String, String> brokerOverrides) {
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("elu-stream-kafka-");
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot create a data directory for the embedded Kafka broker: " + e, e);
+        return builder().port(port).brokerOverrides(brokerOverrides).start();
+    }
+
+    /** A broker with more than a PLAINTEXT listener: {@code EmbeddedKafka.builder().saslSsl(tls, users).start()}. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * The broker side of a TLS listener, PKCS12 files: the key store holds the broker's key and a
+     * certificate for 127.0.0.1 (what clients verify, with hostname verification on); the trust store
+     * holds the CA whose client certificates the listener accepts (used when it requires one).
+     */
+    public record BrokerTls(Path keystore, String keystorePassword, Path truststore, String truststorePassword) {
+        public BrokerTls {
+            Objects.requireNonNull(keystore, "keystore");
+            Objects.requireNonNull(keystorePassword, "keystorePassword");
+            Objects.requireNonNull(truststore, "truststore");
+            Objects.requireNonNull(truststorePassword, "truststorePassword");
         }
-        int p = port == 0 ? freePort() : requireFree(port);
-        EmbeddedKafka kafka = new EmbeddedKafka(dir, true, p, freePort(), brokerOverrides);
-        try {
-            kafka.format();
-            kafka.startServer();
-        } catch (RuntimeException e) {
-            kafka.close();
-            throw e;
+
+        @Override
+        public String toString() {
+            return "BrokerTls[keystore=" + keystore + ", truststore=" + truststore + "]";
         }
-        return kafka;
+    }
+
+    /** What to start: the PLAINTEXT port, broker properties, secured listeners. */
+    public static final class Builder {
+        private int port;
+        private final Map<String, String> overrides = new LinkedHashMap<>();
+        private final Map<String, String> scramUsers = new LinkedHashMap<>();
+        private BrokerTls saslSslTls;
+        private BrokerTls mutualTls;
+
+        private Builder() {}
+
+        /** The PLAINTEXT listener's port; 0 (the default) for any free port. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        /** Extra broker properties; they win over everything this class sets. */
+        public Builder brokerOverrides(Map<String, String> brokerOverrides) {
+            overrides.putAll(brokerOverrides);
+            return this;
+        }
+
+        /**
+         * Adds a SASL_SSL listener: TLS with the given broker stores, then SCRAM-SHA-512 with these
+         * users (name to password), which are written into the metadata log when the storage is
+         * formatted. Names and passwords: letters, digits and {@code . _ ~ @ + -}.
+         */
+        public Builder saslSsl(BrokerTls tls, Map<String, String> users) {
+            if (users.isEmpty()) {
+                throw new IllegalArgumentException("a SASL_SSL listener needs at least one SCRAM user");
+            }
+            users.forEach((name, password) -> {
+                if (!SCRAM_TEXT.matcher(name).matches() || !SCRAM_TEXT.matcher(password).matches()) {
+                    throw new IllegalArgumentException("SCRAM user names and passwords may hold only letters, digits"
+                            + " and . _ ~ @ + -, got user '" + name + "'");
+                }
+            });
+            this.saslSslTls = Objects.requireNonNull(tls, "tls");
+            scramUsers.putAll(users);
+            return this;
+        }
+
+        /**
+         * Adds an SSL listener with {@code ssl.client.auth=required}: a client connects only with a
+         * certificate signed by a CA in the broker's trust store.
+         */
+        public Builder mutualTls(BrokerTls tls) {
+            this.mutualTls = Objects.requireNonNull(tls, "tls");
+            return this;
+        }
+
+        /**
+         * Formats a new temporary data directory (that {@link EmbeddedKafka#close()} deletes) and
+         * starts the broker; returns once it answers on its PLAINTEXT listener.
+         *
+         * @throws IllegalStateException when the port is in use or the broker does not start
+         */
+        public EmbeddedKafka start() {
+            Path dir;
+            try {
+                dir = Files.createTempDirectory("elu-stream-kafka-");
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot create a data directory for the embedded Kafka broker: " + e, e);
+            }
+            EmbeddedKafka kafka;
+            try {
+                int p = port == 0 ? freePort() : requireFree(port);
+                kafka = new EmbeddedKafka(dir, true, p, freePort(), this);
+            } catch (RuntimeException e) {
+                deleteRecursively(dir);
+                throw e;
+            }
+            try {
+                kafka.format();
+                kafka.startServer();
+            } catch (RuntimeException e) {
+                kafka.close();
+                throw e;
+            }
+            return kafka;
+        }
     }
 
     public String bootstrapServers() {
@@ -90,6 +214,22 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public int port() {
         return port;
+    }
+
+    /** The SASL_SSL listener (SCRAM-SHA-512) as bootstrap servers. */
+    public String saslSslBootstrapServers() {
+        if (saslSslPort == 0) {
+            throw new IllegalStateException("this broker has no SASL_SSL listener: start it with builder().saslSsl(...)");
+        }
+        return HOST + ":" + saslSslPort;
+    }
+
+    /** The SSL listener that requires a client certificate, as bootstrap servers. */
+    public String mutualTlsBootstrapServers() {
+        if (mutualTlsPort == 0) {
+            throw new IllegalStateException("this broker has no mutual TLS listener: start it with builder().mutualTls(...)");
+        }
+        return HOST + ":" + mutualTlsPort;
     }
 
     /** Creates the topics (if they do not exist yet) with the given partition count. */
@@ -133,6 +273,12 @@ public final class EmbeddedKafka implements AutoCloseable {
     public synchronized void restart() {
         if (server == null) {
             requireFree(port);
+            if (saslSslPort != 0) {
+                requireFree(saslSslPort);
+            }
+            if (mutualTlsPort != 0) {
+                requireFree(mutualTlsPort);
+            }
             startServer();
         }
     }
@@ -160,11 +306,16 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw new IllegalStateException("cannot write " + config + ": " + e, e);
         }
         ByteArrayOutputStream log = new ByteArrayOutputStream();
+        List<String> args = new ArrayList<>(List.of(
+                "format", "--config", config.toString(), "--cluster-id", Uuid.randomUuid().toString(), "--ignore-formatted"));
+        // SCRAM credentials go into the bootstrap metadata: they exist before any client connects.
+        scramUsers.forEach((name, password) -> {
+            args.add("--add-scram");
+            args.add(SCRAM_MECHANISM + "=[name=" + name + ",password=" + password + "]");
+        });
         int rc;
         try (PrintStream ps = new PrintStream(log, true, StandardCharsets.UTF_8)) {
-            rc = StorageTool.execute(new String[] {
-                "format", "--config", config.toString(), "--cluster-id", Uuid.randomUuid().toString(), "--ignore-formatted"
-            }, ps);
+            rc = StorageTool.execute(args.toArray(new String[0]), ps);
         }
         if (rc != 0) {
             throw new IllegalStateException("cannot format the embedded Kafka broker's storage: "
@@ -233,6 +384,27 @@ public final class EmbeddedKafka implements AutoCloseable {
         // retention check, five minutes after start).
         p.setProperty("log.retention.ms", "-1");
         return p;
+    }
+
+    /** Adds a client listener (named after its protocol) with the listener's own TLS stores. */
+    private void addListener(String name, int listenerPort, BrokerTls tls) {
+        String address = name + "://" + HOST + ":" + listenerPort;
+        brokerProperties.setProperty("listeners", brokerProperties.getProperty("listeners") + "," + address);
+        brokerProperties.setProperty("advertised.listeners", brokerProperties.getProperty("advertised.listeners") + "," + address);
+        brokerProperties.setProperty("listener.security.protocol.map",
+                brokerProperties.getProperty("listener.security.protocol.map") + "," + name + ":" + name);
+        String prefix = listenerPrefix(name);
+        brokerProperties.setProperty(prefix + "ssl.keystore.type", "PKCS12");
+        brokerProperties.setProperty(prefix + "ssl.keystore.location", tls.keystore().toAbsolutePath().toString());
+        brokerProperties.setProperty(prefix + "ssl.keystore.password", tls.keystorePassword());
+        brokerProperties.setProperty(prefix + "ssl.key.password", tls.keystorePassword());
+        brokerProperties.setProperty(prefix + "ssl.truststore.type", "PKCS12");
+        brokerProperties.setProperty(prefix + "ssl.truststore.location", tls.truststore().toAbsolutePath().toString());
+        brokerProperties.setProperty(prefix + "ssl.truststore.password", tls.truststorePassword());
+    }
+
+    private static String listenerPrefix(String listenerName) {
+        return "listener.name." + listenerName.toLowerCase(Locale.ROOT) + ".";
     }
 
     private static int freePort() {
