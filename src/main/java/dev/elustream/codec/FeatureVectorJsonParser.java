@@ -2,6 +2,7 @@ package dev.elustream.codec;
 
 import com.fasterxml.jackson.core.ErrorReportConfiguration;
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonFactoryBuilder;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -10,7 +11,9 @@ import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.Locale;
 import javax.annotation.Nullable;
 
 /**
@@ -39,32 +42,53 @@ final class FeatureVectorJsonParser {
     static final int MAX_NAME_LENGTH = 50_000;
     /** How much of the input a reason quotes. */
     static final int MAX_QUOTE_LENGTH = 40;
+    /**
+     * How many bytes of records that brought new member names a factory's symbol table may have seen
+     * before it is replaced by an empty one (see {@link #boundSymbolTable}).
+     */
+    static final int MAX_NEW_NAME_BYTES = 1 << 20;
 
     /**
-     * Shared by all instances (a JsonFactory is thread-safe and holds the name canonicalizer).
-     * Everything not enabled here is off, as JSON wants it: NaN/Infinity, leading zeros or plus signs,
-     * comments, single quotes, unquoted control characters, trailing commas.
+     * A factory for one parser instance. Everything not enabled here is off, as JSON wants it:
+     * NaN/Infinity, leading zeros or plus signs, comments, single quotes, unquoted control characters,
+     * trailing commas.
      * Duplicate member detection stays off: it costs a hash set per object at every depth, and the two
      * duplicates that matter here ('features', and 'derivative' in mode both) are caught by hand.
-     * Names are canonicalized but not interned: they come from untrusted records.
+     * Names are canonicalized (without it Jackson reads bytes through a Reader and reports no byte
+     * offsets) but not interned: they come from untrusted records, and {@link #boundSymbolTable}
+     * bounds what the symbol table keeps of them.
      * No maximum document length or token count: the value is already in memory, bounded by the
      * Kafka record size.
      */
-    static final JsonFactory JSON = JsonFactory.builder()
-            .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
-            .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
-            .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
-            .streamReadConstraints(StreamReadConstraints.builder()
-                    .maxNestingDepth(MAX_NESTING_DEPTH)
-                    .maxNumberLength(MAX_NUMBER_LENGTH)
-                    .maxStringLength(MAX_STRING_LENGTH)
-                    .maxNameLength(MAX_NAME_LENGTH)
-                    .build())
-            .errorReportConfiguration(ErrorReportConfiguration.builder()
-                    .maxErrorTokenLength(MAX_QUOTE_LENGTH)
-                    .maxRawContentLength(0)
-                    .build())
-            .build();
+    private static NameCountingJsonFactory newJsonFactory() {
+        return new NameCountingJsonFactory(new JsonFactoryBuilder()
+                .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+                .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
+                .disable(JsonFactory.Feature.INTERN_FIELD_NAMES)
+                .streamReadConstraints(StreamReadConstraints.builder()
+                        .maxNestingDepth(MAX_NESTING_DEPTH)
+                        .maxNumberLength(MAX_NUMBER_LENGTH)
+                        .maxStringLength(MAX_STRING_LENGTH)
+                        .maxNameLength(MAX_NAME_LENGTH)
+                        .build())
+                .errorReportConfiguration(ErrorReportConfiguration.builder()
+                        .maxErrorTokenLength(MAX_QUOTE_LENGTH)
+                        .maxRawContentLength(0)
+                        .build()));
+    }
+
+    /** A JsonFactory that tells how many member names its symbol table holds. */
+    static final class NameCountingJsonFactory extends JsonFactory {
+
+        NameCountingJsonFactory(JsonFactoryBuilder builder) {
+            super(builder);
+        }
+
+        /** Distinct member names in the symbol table the parsers of this factory share. */
+        int canonicalNames() {
+            return _byteSymbolCanonicalizer.size();
+        }
+    }
 
     // Ranks of the problems found while scanning: the lowest is reported, once the whole value is
     // known to be valid JSON (a syntax error anywhere comes first).
@@ -79,6 +103,10 @@ final class FeatureVectorJsonParser {
 
     private final int dimension;
     private final int maxDimension;
+
+    private NameCountingJsonFactory json = newJsonFactory();
+    /** Bytes of the records that added names to json's symbol table. */
+    private long newNameBytes;
 
     private double[] features = new double[64];
     private int length;
@@ -128,7 +156,12 @@ final class FeatureVectorJsonParser {
                 throw new VectorRejectedException("value is not valid JSON: NUL byte (0x00) at offset " + i);
             }
         }
-        scan(value);
+        int namesBefore = json.canonicalNames();
+        try {
+            scan(value);
+        } finally {
+            boundSymbolTable(namesBefore, value.length);
+        }
         if (featuresMember < 0) {
             throw new VectorRejectedException("'features' is missing");
         }
@@ -175,7 +208,7 @@ final class FeatureVectorJsonParser {
     }
 
     private void scan(byte[] value) throws VectorRejectedException {
-        try (JsonParser p = JSON.createParser(value)) {
+        try (JsonParser p = json.createParser(value)) {
             try {
                 JsonToken t = p.nextToken();
                 if (t == null) {
@@ -193,7 +226,7 @@ final class FeatureVectorJsonParser {
             } catch (StreamConstraintsException e) {
                 throw new VectorRejectedException(limitReason(e, p.currentLocation()));
             } catch (JsonProcessingException e) {
-                throw new VectorRejectedException(syntaxReason(e, p.currentLocation()));
+                throw new VectorRejectedException(syntaxReason(e, p.currentLocation(), value));
             }
         } catch (IOException e) {
             // Only createParser and close can get here, and a byte[] source does no I/O.
@@ -204,6 +237,28 @@ final class FeatureVectorJsonParser {
             throw new VectorRejectedException("value could not be parsed: the JSON parser failed with "
                     + truncate(String.valueOf(e), MAX_JACKSON_MESSAGE_LENGTH) + "; please report it");
         }
+    }
+
+    /**
+     * Jackson keeps each distinct member name it reads in its factory's symbol table, up to 6000
+     * names of any length (50,000 characters each here), and a parser copies that table on the first
+     * name it adds: records that keep bringing new long names would grow it to hundreds of MB and make
+     * each of them cost a copy. Records with the same names (the steady state) add nothing; once the
+     * records that did add names reach {@link #MAX_NEW_NAME_BYTES}, start again with an empty table.
+     */
+    private void boundSymbolTable(int namesBefore, int valueLength) {
+        if (json.canonicalNames() != namesBefore) {
+            newNameBytes += valueLength;
+            if (newNameBytes > MAX_NEW_NAME_BYTES) {
+                json = newJsonFactory();
+                newNameBytes = 0;
+            }
+        }
+    }
+
+    /** Distinct member names the symbol table holds now (for tests). */
+    int canonicalNames() {
+        return json.canonicalNames();
     }
 
     private void readMembers(JsonParser p, byte[] value) throws IOException {
@@ -363,16 +418,73 @@ final class FeatureVectorJsonParser {
         }
     }
 
-    private static String syntaxReason(JsonProcessingException e, JsonLocation current) {
+    private static String syntaxReason(JsonProcessingException e, JsonLocation current, byte[] value) {
+        JsonLocation at = e.getLocation() != null && e.getLocation().getByteOffset() >= 0 ? e.getLocation() : current;
         String message = e.getOriginalMessage();
+        if (message.startsWith("Unexpected character") || message.startsWith("Invalid UTF-8")) {
+            // Jackson reads a non-ASCII character outside strings byte by byte: it names its first
+            // byte as a Latin-1 character, or calls its second an invalid UTF-8 start byte (the value
+            // is valid UTF-8, checked before), with an offset past it.
+            int nonAscii = firstNonAsciiOutsideStrings(value, at.getByteOffset());
+            if (nonAscii >= 0) {
+                return "value is not valid JSON: Unexpected character " + describe(value, nonAscii)
+                        + ": outside strings JSON allows only ASCII at offset " + nonAscii;
+            }
+        }
         // EOF messages embed the start marker's location, with a placeholder for the (excluded) source.
         int marker = message.indexOf(" (start marker at ");
         if (marker >= 0) {
             message = message.substring(0, marker);
         }
-        JsonLocation at = e.getLocation() != null && e.getLocation().getByteOffset() >= 0 ? e.getLocation() : current;
         return "value is not valid JSON: " + truncate(message, MAX_JACKSON_MESSAGE_LENGTH)
                 + " at offset " + at.getByteOffset();
+    }
+
+    /**
+     * Offset of the first byte of a non-ASCII character outside strings, at or before {@code until},
+     * or -1. Only meaningful when the value is valid JSON up to {@code until}, as it is up to where the
+     * parser failed: then quotes and backslashes tell where strings are.
+     */
+    static int firstNonAsciiOutsideStrings(byte[] value, long until) {
+        boolean inString = false;
+        for (int i = 0; i < value.length && i <= until; i++) {
+            byte b = value[i];
+            if (inString) {
+                if (b == '\\') {
+                    i++;
+                } else if (b == '"') {
+                    inString = false;
+                }
+            } else if (b == '"') {
+                inString = true;
+            } else if (b < 0) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** {@code ('é' (U+00E9))} for the character at {@code offset} of valid UTF-8, or {@code (U+00A0)} if invisible. */
+    private static String describe(byte[] value, int offset) {
+        int end = offset + 1;
+        while (end < value.length && (value[end] & 0xC0) == 0x80) {
+            end++;
+        }
+        String text = new String(value, offset, end - offset, StandardCharsets.UTF_8);
+        int codePoint = text.codePointAt(0);
+        String code = String.format(Locale.ROOT, "U+%04X", codePoint);
+        switch (Character.getType(codePoint)) {
+            case Character.CONTROL:
+            case Character.FORMAT:
+            case Character.SPACE_SEPARATOR:
+            case Character.LINE_SEPARATOR:
+            case Character.PARAGRAPH_SEPARATOR:
+            case Character.PRIVATE_USE:
+            case Character.UNASSIGNED:
+                return "(" + code + ")";
+            default:
+                return "('" + text + "' (" + code + "))";
+        }
     }
 
     private static String limitReason(StreamConstraintsException e, JsonLocation current) {
