@@ -90,7 +90,18 @@ public final class EluFunction extends ProcessFunction<KafkaRecord, KafkaRecord>
     private void reject(KafkaRecord record, String reason, Context ctx) {
         deadLetters.inc();
         LOG.debug("Dead letter {}: {}", record, reason);
-        ctx.output(DEAD_LETTERS, DeadLetters.of(record, reason));
+        KafkaRecord dead = DeadLetters.of(record, reason);
+        // A value near the limit plus our headers would make the dead-letter sink fail the job on
+        // every restart: leave the value (then the headers) out, and say so.
+        if (estimatedRecordSize(dead, dead.value()) > settings.maxOutputRecordBytes()) {
+            LOG.warn("Dead letter {} is too large for the dead-letter producer; its value ({} bytes) is left out",
+                    record, record.value() == null ? 0 : record.value().length);
+            dead = DeadLetters.withoutValue(record, reason, true);
+            if (estimatedRecordSize(dead, dead.value()) > settings.maxOutputRecordBytes()) {
+                dead = DeadLetters.withoutValue(record, reason, false);
+            }
+        }
+        ctx.output(DEAD_LETTERS, dead);
     }
 
     /** The producer's own upper bound for the record's size, checked against max.request.size. */

@@ -94,7 +94,7 @@ class EluFunctionTest {
 
     @Test
     void deadLettersAResultTooLargeForTheOutputProducer() throws Exception {
-        try (var small = harness(new EluSettings(1.0, OutputMode.BOTH, 0, 8, 200))) {
+        try (var small = harness(new EluSettings(1.0, OutputMode.BOTH, 0, 8, 400))) {
             small.processElement(record(1, "k", "{\"features\":[-1,-2,-3,-4,-5,-6,-7,-8]}"), 0L);
             small.processElement(record(2, "k", "{\"features\":[1]}"), 0L);
             assertThat(small.extractOutputValues()).singleElement()
@@ -102,7 +102,33 @@ class EluFunctionTest {
             KafkaRecord d = small.getSideOutput(EluFunction.DEAD_LETTERS).peek().getValue();
             assertThat(new String(d.headerValues()[2], UTF_8))
                     .startsWith("output record would be ")
-                    .contains("above the output producer's max.request.size (200)");
+                    .contains("above the output producer's max.request.size (400)");
+            assertThat(d.value()).as("the dead letter itself fits, with its value").isNotEmpty();
+        }
+    }
+
+    @Test
+    void leavesOutTheValueOfADeadLetterTooLargeForTheProducer() throws Exception {
+        try (var small = harness(new EluSettings(1.0, OutputMode.BOTH, 0, 8, 1000))) {
+            String big = "x".repeat(950);
+            small.processElement(record(5, "k", big), 0L);
+            small.processElement(record(6, "k", "[1]"), 0L);
+            List<KafkaRecord> dead = small.getSideOutput(EluFunction.DEAD_LETTERS).stream()
+                    .map(StreamRecord::getValue).toList();
+            assertThat(dead).hasSize(2);
+            KafkaRecord d = dead.get(0);
+            assertThat(d.value()).isEmpty();
+            assertThat(d.key()).isEqualTo("k".getBytes(UTF_8));
+            assertThat(d.headerKeys()).containsExactly("trace", "empty", DeadLetters.REASON_HEADER,
+                    DeadLetters.TOPIC_HEADER, DeadLetters.PARTITION_HEADER, DeadLetters.OFFSET_HEADER,
+                    DeadLetters.VALUE_DROPPED_HEADER);
+            assertThat(new String(d.headerValues()[2], UTF_8)).startsWith("value is not valid JSON")
+                    .endsWith("(the value, 950 bytes, is left out of this dead letter: it would be larger than the"
+                            + " dead-letter producer's max.request.size)");
+            assertThat(new String(d.headerValues()[6], UTF_8)).isEqualTo("950");
+            assertThat(EluFunction.estimatedRecordSize(d, d.value())).isLessThanOrEqualTo(1000);
+            // A small one keeps its value.
+            assertThat(dead.get(1).value()).isEqualTo("[1]".getBytes(UTF_8));
         }
     }
 

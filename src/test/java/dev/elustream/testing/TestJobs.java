@@ -1,0 +1,62 @@
+package dev.elustream.testing;
+
+import dev.elustream.flink.KafkaRecord;
+import dev.elustream.job.EluJob;
+import dev.elustream.job.EluPipeline;
+import dev.elustream.job.JobConfig;
+import dev.elustream.job.KafkaConnectors;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/** The job as production wires it, for tests on a mini cluster: config, environment, Kafka pipeline. */
+public final class TestJobs {
+
+    private TestJobs() {}
+
+    /**
+     * A job reading PREFIX-in and writing PREFIX-out and PREFIX-dlq from the beginning, with 1 s
+     * checkpoints, group and transactional ids named after the prefix; extra key-value pairs win.
+     */
+    public static JobConfig config(String bootstrapServers, String prefix, int parallelism, String... extra) {
+        Map<String, String> values = new HashMap<>();
+        values.put("bootstrap-servers", bootstrapServers);
+        values.put("input-topic", prefix + "-in");
+        values.put("output-topic", prefix + "-out");
+        values.put("dead-letter-topic", prefix + "-dlq");
+        values.put("group-id", prefix);
+        values.put("starting-offsets", "earliest");
+        values.put("checkpoint-interval", "1s");
+        values.put("transactional-id-prefix", prefix);
+        values.put("parallelism", Integer.toString(parallelism));
+        for (int i = 0; i < extra.length; i += 2) {
+            values.put(extra[i], extra[i + 1]);
+        }
+        return JobConfig.fromMap(values);
+    }
+
+    /** The job's source, bounded at the input's end offsets when the job starts. */
+    public static Source<KafkaRecord, ?, ?> boundedSource(JobConfig config) {
+        return KafkaConnectors.sourceBuilder(config).setBounded(OffsetsInitializer.latest()).build();
+    }
+
+    /** The test environment configured as the job configures it, with no restarts. */
+    public static StreamExecutionEnvironment environment(JobConfig config) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        EluJob.configure(env, config);
+        Configuration noRestarts = new Configuration();
+        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
+        env.configure(noRestarts);
+        return env;
+    }
+
+    /** Adds the pipeline with the given source and the job's real Kafka sinks. */
+    public static void build(StreamExecutionEnvironment env, JobConfig config, Source<KafkaRecord, ?, ?> source) {
+        EluPipeline.build(env, source, KafkaConnectors.outputSink(config), KafkaConnectors.deadLetterSink(config),
+                config.eluSettings());
+    }
+}
