@@ -7,7 +7,7 @@ package dev.elustream.math;
  * x &lt;= 0 (so f(0) = 0, f(-0.0) = -0.0 and f'(0) = alpha, as in PyTorch). NaN in gives NaN out.
  * This class has no Flink or Kafka dependency.
  */
-public final class Elu {
+public final class Elu implements ActivationFunction {
 
     /** The alpha used when a job does not set one. */
     public static final double DEFAULT_ALPHA = 1.0;
@@ -40,23 +40,46 @@ public final class Elu {
         }
     }
 
+    @Override
+    public ActivationKind kind() {
+        return ActivationKind.ELU;
+    }
+
+    @Override
     public double alpha() {
         return alpha;
     }
 
     /** f(x). */
+    @Override
     public double value(double x) {
         // expm1, not exp(x) - 1: the latter is 0 for |x| below 1e-16 and loses digits near 0.
         return x > 0.0 ? x : alpha * Math.expm1(x);
     }
 
     /** f'(x). */
+    @Override
     public double derivative(double x) {
         // alpha*exp(x), not value(x) + alpha: the sum cancels to 0 below x = -37.
         return x > 0.0 ? 1.0 : alpha * Math.exp(x);
     }
 
+    /** df/dalpha: expm1(x) for x &lt;= 0, 0 else. */
+    @Override
+    public double alphaGradient(double x) {
+        return x > 0.0 ? 0.0 : Math.expm1(x);
+    }
+
+    @Override
+    public void alphaGradients(double[] in, double[] out, int length) {
+        checkLengths(in, out, length);
+        for (int i = 0; i < length; i++) {
+            out[i] = alphaGradient(in[i]);
+        }
+    }
+
     /** Writes f(in[i]) to out[i] for i in [0, length); out may be in. */
+    @Override
     public void values(double[] in, double[] out, int length) {
         checkLengths(in, out, length);
         for (int i = 0; i < length; i++) {
@@ -65,6 +88,7 @@ public final class Elu {
     }
 
     /** Writes f'(in[i]) to out[i] for i in [0, length); out may be in. */
+    @Override
     public void derivatives(double[] in, double[] out, int length) {
         checkLengths(in, out, length);
         for (int i = 0; i < length; i++) {
@@ -76,6 +100,7 @@ public final class Elu {
      * One pass that writes f(in[i]) to values[i] and f'(in[i]) to derivatives[i]; values may be in
      * (derivatives may not), so a caller can transform its input in place.
      */
+    @Override
     public void valuesAndDerivatives(double[] in, double[] values, double[] derivatives, int length) {
         checkLengths(in, values, length);
         checkLengths(in, derivatives, length);
@@ -95,7 +120,7 @@ public final class Elu {
         }
     }
 
-    private static void checkLengths(double[] in, double[] out, int length) {
+    static void checkLengths(double[] in, double[] out, int length) {
         if (length < 0 || length > in.length || length > out.length) {
             throw new IndexOutOfBoundsException(
                     "length " + length + " does not fit arrays of " + in.length + " and " + out.length);
