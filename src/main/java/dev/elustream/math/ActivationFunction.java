@@ -22,6 +22,14 @@ public interface ActivationFunction {
     /** df/dalpha at x. */
     double alphaGradient(double x);
 
+    /**
+     * The largest x for which {@link #value} is finite: {@code Double.MAX_VALUE} unless the
+     * activation grows faster than x (SELU). The derivatives are finite for every finite x.
+     */
+    default double maxFiniteInput() {
+        return Double.MAX_VALUE;
+    }
+
     /** Writes f(in[i]) to out[i] for i in [0, length); out may be in. */
     void values(double[] in, double[] out, int length);
 

@@ -1,0 +1,71 @@
+package dev.elustream.math;
+
+/**
+ * The one way to get a member of the ELU family from its kind and alpha, with each kind's rule for
+ * alpha: ELU finite and &gt;= 0; CELU finite and &gt; 0 (it divides by alpha); SELU has fixed
+ * constants and takes only its own {@link ActivationKind#SELU_ALPHA}.
+ */
+public final class Activations {
+
+    private Activations() {}
+
+    /**
+     * Returns the activation of the given kind.
+     *
+     * @param kind which member of the family
+     * @param alpha its alpha, valid for the kind (see {@link #checkAlpha})
+     * @throws IllegalArgumentException if alpha is not valid for the kind, naming kind and value
+     * @throws NullPointerException if kind is null
+     */
+    public static ActivationFunction of(ActivationKind kind, double alpha) {
+        checkAlpha(kind, alpha);
+        return switch (kind) {
+            case ELU -> Elu.withAlpha(alpha);
+            case SELU -> Selu.instance();
+            case CELU -> Celu.withAlpha(alpha);
+        };
+    }
+
+    /** Returns the activation of the given kind with its {@link #defaultAlpha default alpha}. */
+    public static ActivationFunction of(ActivationKind kind) {
+        return of(kind, defaultAlpha(kind));
+    }
+
+    /** The alpha used when none is configured: 1.0 for ELU and CELU, SELU's constant for SELU. */
+    public static double defaultAlpha(ActivationKind kind) {
+        return kind == ActivationKind.SELU ? ActivationKind.SELU_ALPHA : Elu.DEFAULT_ALPHA;
+    }
+
+    /** Whether alpha is valid for the kind (the rule of {@link #checkAlpha}, without throwing). */
+    public static boolean isValidAlpha(ActivationKind kind, double alpha) {
+        // each comparison is false for NaN
+        return switch (kind) {
+            case ELU -> alpha >= 0.0 && alpha < Double.POSITIVE_INFINITY;
+            case CELU -> alpha > 0.0 && alpha < Double.POSITIVE_INFINITY;
+            // the same double, not merely an equal one: -0.0 or a rounding of it is not SELU's alpha
+            case SELU -> Double.doubleToRawLongBits(alpha) == Double.doubleToRawLongBits(ActivationKind.SELU_ALPHA);
+        };
+    }
+
+    /** The rule alpha must follow for the kind, for messages: "finite and >= 0", ... */
+    public static String alphaRule(ActivationKind kind) {
+        return switch (kind) {
+            case ELU -> "finite and >= 0";
+            case CELU -> "finite and > 0";
+            case SELU -> "SELU's fixed " + ActivationKind.SELU_ALPHA;
+        };
+    }
+
+    /**
+     * Checks alpha for the kind.
+     *
+     * @throws IllegalArgumentException otherwise, e.g. {@code alpha must be finite and > 0 for
+     *     activation celu, got 0.0}
+     */
+    public static void checkAlpha(ActivationKind kind, double alpha) {
+        if (!isValidAlpha(kind, alpha)) {
+            throw new IllegalArgumentException(
+                    "alpha must be " + alphaRule(kind) + " for activation " + kind.id() + ", got " + alpha);
+        }
+    }
+}

@@ -1,0 +1,93 @@
+package dev.elustream.math;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ActivationsTest {
+
+    @Test
+    void buildsEachKindWithItsAlpha() {
+        ActivationFunction elu = Activations.of(ActivationKind.ELU, 0.5);
+        assertThat(elu).isInstanceOf(Elu.class);
+        assertThat(elu.kind()).isEqualTo(ActivationKind.ELU);
+        assertThat(elu.alpha()).isEqualTo(0.5);
+        ActivationFunction celu = Activations.of(ActivationKind.CELU, 2.0);
+        assertThat(celu).isInstanceOf(Celu.class);
+        assertThat(celu.kind()).isEqualTo(ActivationKind.CELU);
+        assertThat(celu.alpha()).isEqualTo(2.0);
+        ActivationFunction selu = Activations.of(ActivationKind.SELU, ActivationKind.SELU_ALPHA);
+        assertThat(selu).isSameAs(Selu.instance());
+        assertThat(selu.kind()).isEqualTo(ActivationKind.SELU);
+        assertThat(selu.alpha()).isEqualTo(1.6732632423543772);
+    }
+
+    @Test
+    void defaultsToAlphaOneAndSelusOwnAlpha() {
+        assertThat(Activations.defaultAlpha(ActivationKind.ELU)).isEqualTo(1.0);
+        assertThat(Activations.defaultAlpha(ActivationKind.CELU)).isEqualTo(1.0);
+        assertThat(Activations.defaultAlpha(ActivationKind.SELU)).isEqualTo(ActivationKind.SELU_ALPHA);
+        assertThat(Activations.of(ActivationKind.CELU).alpha()).isEqualTo(1.0);
+        assertThat(Activations.of(ActivationKind.SELU)).isSameAs(Selu.instance());
+    }
+
+    @Test
+    void eluTakesAlphaZeroCeluDoesNot() {
+        assertThat(Activations.of(ActivationKind.ELU, 0.0).value(-3.0)).isEqualTo(-0.0);
+        assertThatThrownBy(() -> Activations.of(ActivationKind.CELU, 0.0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("alpha must be finite and > 0 for activation celu, got 0.0");
+        assertThatThrownBy(() -> Celu.withAlpha(-0.0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("alpha must be finite and > 0, got -0.0");
+    }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {-1e-300, -1.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
+    void refusesBadAlphaNamingKindAndValue(double alpha) {
+        assertThatThrownBy(() -> Activations.of(ActivationKind.ELU, alpha))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("alpha must be finite and >= 0 for activation elu, got " + alpha);
+        assertThatThrownBy(() -> Activations.of(ActivationKind.CELU, alpha))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("alpha must be finite and > 0 for activation celu, got " + alpha);
+        assertThat(Activations.isValidAlpha(ActivationKind.ELU, alpha)).isFalse();
+        assertThat(Activations.isValidAlpha(ActivationKind.CELU, alpha)).isFalse();
+    }
+
+    @Test
+    void seluTakesOnlyItsOwnAlpha() {
+        assertThat(Activations.isValidAlpha(ActivationKind.SELU, ActivationKind.SELU_ALPHA)).isTrue();
+        assertThatThrownBy(() -> Activations.of(ActivationKind.SELU, 1.0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("alpha must be SELU's fixed 1.6732632423543772 for activation selu, got 1.0");
+        assertThat(Activations.isValidAlpha(ActivationKind.SELU, Math.nextUp(ActivationKind.SELU_ALPHA))).isFalse();
+    }
+
+    @Test
+    void seluOverflowsOnlyAboveItsLargestFiniteInput() {
+        double max = Selu.MAX_FINITE_INPUT;
+        assertThat(Selu.instance().maxFiniteInput()).isEqualTo(max);
+        assertThat(Selu.instance().value(max)).isFinite().isEqualTo(ActivationKind.SELU_SCALE * max);
+        assertThat(Selu.instance().value(Math.nextUp(max))).isInfinite();
+        assertThat(max).isBetween(1.71e308, 1.72e308);
+        assertThat(Selu.instance().value(-Double.MAX_VALUE)).isEqualTo(-ActivationKind.SELU_SCALE * ActivationKind.SELU_ALPHA);
+        assertThat(Activations.of(ActivationKind.ELU, 1.0).maxFiniteInput()).isEqualTo(Double.MAX_VALUE);
+        assertThat(Activations.of(ActivationKind.CELU, 1.0).maxFiniteInput()).isEqualTo(Double.MAX_VALUE);
+    }
+
+    @Test
+    void fusedKernelsRefuseTheInputAsDerivativesAndShortArrays() {
+        for (ActivationKind kind : ActivationKind.values()) {
+            ActivationFunction f = Activations.of(kind);
+            double[] x = {-1.0, 2.0};
+            double[] d = new double[2];
+            assertThatThrownBy(() -> f.valuesAndDerivatives(x, d, x, 2)).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> f.alphaGradients(x, d, 3)).isInstanceOf(IndexOutOfBoundsException.class);
+            assertThatThrownBy(() -> f.values(x, new double[1], 2)).isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
+}
