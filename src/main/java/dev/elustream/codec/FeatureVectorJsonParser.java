@@ -25,6 +25,7 @@ final class FeatureVectorJsonParser {
 
     static final String FEATURES = "features";
     static final String DERIVATIVE = "derivative";
+    static final String ALPHA_GRADIENT = "alpha_gradient";
 
     /** Deeper nesting than any sane record member; bounds the parser's context chain per record. */
     static final int MAX_NESTING_DEPTH = 1000;
@@ -110,12 +111,16 @@ final class FeatureVectorJsonParser {
 
     private double[] features = new double[64];
     private int length;
+    /** Elements read that are <= 0 (-0.0 included): those that take the activation's exponential branch. */
+    private int nonPositive;
     /** Start and end offset of each top-level member, in input order. */
     private int[] members = new int[32];
     private int memberCount;
     private int featuresMember;
     private boolean hasDerivative;
+    private boolean hasAlphaGradient;
     private int problemRank;
+    private RejectKind problemKind = RejectKind.INTERNAL;
     @Nullable
     private String problem;
 
@@ -135,25 +140,30 @@ final class FeatureVectorJsonParser {
      */
     void parse(@Nullable byte[] value) throws VectorRejectedException {
         length = 0;
+        nonPositive = 0;
         memberCount = 0;
         featuresMember = -1;
         hasDerivative = false;
+        hasAlphaGradient = false;
         problemRank = NONE;
         problem = null;
 
         if (value == null || value.length == 0) {
-            throw new VectorRejectedException("value is empty: expected a JSON object with a 'features' array");
+            throw new VectorRejectedException(
+                    RejectKind.EMPTY, "value is empty: expected a JSON object with a 'features' array");
         }
         Utf8.check(value);
         if (value.length >= 3 && (value[0] & 0xFF) == 0xEF && (value[1] & 0xFF) == 0xBB && (value[2] & 0xFF) == 0xBF) {
-            throw new VectorRejectedException("value starts with a UTF-8 byte-order mark; JSON values must not have one");
+            throw new VectorRejectedException(
+                    RejectKind.BYTE_ORDER_MARK, "value starts with a UTF-8 byte-order mark; JSON values must not have one");
         }
         // Jackson guesses UTF-16/32 from NUL bytes among the first four, and would then read valid
         // UTF-8 as something else. A NUL byte is never valid JSON (raw control characters are not
         // allowed even in strings), so reject it here and keep Jackson on its UTF-8 path.
         for (int i = 0; i < Math.min(4, value.length); i++) {
             if (value[i] == 0) {
-                throw new VectorRejectedException("value is not valid JSON: NUL byte (0x00) at offset " + i);
+                throw new VectorRejectedException(
+                        RejectKind.INVALID_JSON, "value is not valid JSON: NUL byte (0x00) at offset " + i);
             }
         }
         int namesBefore = json.canonicalNames();
@@ -163,13 +173,13 @@ final class FeatureVectorJsonParser {
             boundSymbolTable(namesBefore, value.length);
         }
         if (featuresMember < 0) {
-            throw new VectorRejectedException("'features' is missing");
+            throw new VectorRejectedException(RejectKind.FEATURES_MISSING, "'features' is missing");
         }
         if (problem != null) {
-            throw new VectorRejectedException(problem);
+            throw new VectorRejectedException(problemKind, problem);
         }
         if (dimension != 0 && length != dimension) {
-            throw new VectorRejectedException(
+            throw new VectorRejectedException(RejectKind.WRONG_DIMENSION,
                     "'features' has " + length + " elements, expected " + dimension + " (dimension)");
         }
     }
@@ -181,6 +191,11 @@ final class FeatureVectorJsonParser {
 
     int length() {
         return length;
+    }
+
+    /** How many of the numbers read are {@code <= 0} ({@code -0.0} included). */
+    int nonPositiveCount() {
+        return nonPositive;
     }
 
     int memberCount() {
@@ -207,34 +222,42 @@ final class FeatureVectorJsonParser {
         return hasDerivative;
     }
 
+    /** Whether the object has a top-level 'alpha_gradient' member. */
+    boolean hasAlphaGradient() {
+        return hasAlphaGradient;
+    }
+
     private void scan(byte[] value) throws VectorRejectedException {
         try (JsonParser p = json.createParser(value)) {
             try {
                 JsonToken t = p.nextToken();
                 if (t == null) {
-                    throw new VectorRejectedException("value is not valid JSON: only whitespace, no JSON value");
+                    throw new VectorRejectedException(
+                            RejectKind.INVALID_JSON, "value is not valid JSON: only whitespace, no JSON value");
                 }
                 if (t != JsonToken.START_OBJECT) {
                     // Still read it all: a syntax error is reported before the type.
                     p.skipChildren();
                     expectEnd(p);
-                    throw new VectorRejectedException(
+                    throw new VectorRejectedException(RejectKind.NOT_AN_OBJECT,
                             "value is " + topLevelName(t) + ", expected a JSON object with a 'features' array");
                 }
                 readMembers(p, value);
                 expectEnd(p);
             } catch (StreamConstraintsException e) {
-                throw new VectorRejectedException(limitReason(e, p.currentLocation()));
+                throw new VectorRejectedException(RejectKind.PARSER_LIMIT, limitReason(e, p.currentLocation()));
             } catch (JsonProcessingException e) {
-                throw new VectorRejectedException(syntaxReason(e, p.currentLocation(), value));
+                throw new VectorRejectedException(
+                        RejectKind.INVALID_JSON, syntaxReason(e, p.currentLocation(), value));
             }
         } catch (IOException e) {
             // Only createParser and close can get here, and a byte[] source does no I/O.
-            throw new VectorRejectedException("value could not be read: " + e);
+            throw new VectorRejectedException(RejectKind.INTERNAL, "value could not be read: " + e);
         } catch (RuntimeException e) {
             // Jackson must not fail on any input; if it does, the record goes to the dead letters
             // with the cause instead of stopping the job.
-            throw new VectorRejectedException("value could not be parsed: the JSON parser failed with "
+            throw new VectorRejectedException(RejectKind.INTERNAL,
+                    "value could not be parsed: the JSON parser failed with "
                     + truncate(String.valueOf(e), MAX_JACKSON_MESSAGE_LENGTH) + "; please report it");
         }
     }
@@ -269,7 +292,7 @@ final class FeatureVectorJsonParser {
             JsonToken valueToken = p.nextToken();
             if (FEATURES.equals(name)) {
                 if (featuresMember >= 0) {
-                    report(FEATURES_TWICE, "'features' appears twice");
+                    report(FEATURES_TWICE, RejectKind.FEATURES_DUPLICATE, "'features' appears twice");
                     p.skipChildren();
                 } else {
                     featuresMember = memberCount;
@@ -278,6 +301,8 @@ final class FeatureVectorJsonParser {
             } else {
                 if (DERIVATIVE.equals(name)) {
                     hasDerivative = true;
+                } else if (ALPHA_GRADIENT.equals(name)) {
+                    hasAlphaGradient = true;
                 }
                 p.skipChildren();
             }
@@ -293,7 +318,8 @@ final class FeatureVectorJsonParser {
 
     private void readFeatures(JsonParser p, JsonToken token) throws IOException {
         if (token != JsonToken.START_ARRAY) {
-            report(FEATURES_NOT_ARRAY, "'features' is " + typeName(token) + ", expected an array of numbers");
+            report(FEATURES_NOT_ARRAY, RejectKind.FEATURES_NOT_AN_ARRAY,
+                    "'features' is " + typeName(token) + ", expected an array of numbers");
             p.skipChildren();
             return;
         }
@@ -315,38 +341,46 @@ final class FeatureVectorJsonParser {
                 if (d == 0.0 && t == JsonToken.VALUE_NUMBER_INT && p.getTextCharacters()[p.getTextOffset()] == '-') {
                     d = -0.0; // an integer token has no sign of zero: -0 is read as 0
                 } else if (!Double.isFinite(d)) {
-                    report(BAD_ELEMENT, "features[" + n + "] = " + truncate(p.getText(), MAX_QUOTE_LENGTH)
+                    report(BAD_ELEMENT, RejectKind.NUMBER_NOT_FINITE,
+                            "features[" + n + "] = " + truncate(p.getText(), MAX_QUOTE_LENGTH)
                             + " does not fit a finite double");
                 }
                 if (n == features.length) {
                     features = Arrays.copyOf(features, (int) Math.min(maxDimension, 2L * n));
                 }
                 features[n] = d;
+                if (d <= 0.0) {
+                    nonPositive++;
+                }
             } else {
-                report(BAD_ELEMENT, "features[" + n + "] is " + typeName(t) + ", expected a number");
+                report(BAD_ELEMENT, RejectKind.ELEMENT_NOT_A_NUMBER,
+                        "features[" + n + "] is " + typeName(t) + ", expected a number");
                 p.skipChildren();
             }
             n++;
         }
         if (tooLong) {
-            report(FEATURES_TOO_LONG, "'features' has more than " + maxDimension + " elements (max-dimension)");
+            report(FEATURES_TOO_LONG, RejectKind.TOO_MANY_ELEMENTS,
+                    "'features' has more than " + maxDimension + " elements (max-dimension)");
         } else if (n == 0) {
-            report(FEATURES_EMPTY, "'features' is empty");
+            report(FEATURES_EMPTY, RejectKind.FEATURES_EMPTY, "'features' is empty");
         }
         length = n;
     }
 
     private static void expectEnd(JsonParser p) throws IOException, VectorRejectedException {
         if (p.nextToken() != null) {
-            throw new VectorRejectedException("value is not valid JSON: trailing content after the JSON value at offset "
+            throw new VectorRejectedException(RejectKind.INVALID_JSON,
+                    "value is not valid JSON: trailing content after the JSON value at offset "
                     + p.currentTokenLocation().getByteOffset());
         }
     }
 
     /** Keeps the first problem of the lowest rank. */
-    private void report(int rank, String reason) {
+    private void report(int rank, RejectKind kind, String reason) {
         if (rank < problemRank) {
             problemRank = rank;
+            problemKind = kind;
             problem = reason;
         }
     }

@@ -40,7 +40,7 @@ final class OutputBuffer {
             return;
         }
         if (needed > MAX_ARRAY_LENGTH) {
-            throw new VectorRejectedException("the transformed value would be larger than the largest byte array"
+            throw new VectorRejectedException(RejectKind.OUTPUT_TOO_LARGE, "the transformed value would be larger than the largest byte array"
                     + " (" + MAX_ARRAY_LENGTH + " bytes); send shorter vectors");
         }
         buf = Arrays.copyOf(buf, (int) Math.min(MAX_ARRAY_LENGTH, Math.max(needed, 2L * buf.length)));

@@ -63,12 +63,13 @@ final class Utf8 {
             length = 4;
         } else {
             // 80..BF (a continuation byte with no lead), C0/C1 (always overlong), F5..FF (beyond U+10FFFF)
-            throw new VectorRejectedException(invalidByte(lead, start) + " (it cannot start a character)");
+            throw new VectorRejectedException(
+                    RejectKind.INVALID_UTF8, invalidByte(lead, start) + " (it cannot start a character)");
         }
         for (int k = 1; k < length; k++) {
             int at = start + k;
             if (at >= bytes.length) {
-                throw new VectorRejectedException(
+                throw new VectorRejectedException(RejectKind.INVALID_UTF8,
                         invalidByte(lead, start) + " (its " + length + "-byte sequence is cut off by the end of the value)");
             }
             int b = bytes[at] & 0xFF;
@@ -79,7 +80,8 @@ final class Utf8 {
                 for (int j = start + 1; j <= at; j++) {
                     followers.append(' ').append(hex(bytes[j] & 0xFF));
                 }
-                throw new VectorRejectedException(invalidByte(lead, start) + " (followed by" + followers + ")");
+                throw new VectorRejectedException(
+                        RejectKind.INVALID_UTF8, invalidByte(lead, start) + " (followed by" + followers + ")");
             }
         }
         return start + length;

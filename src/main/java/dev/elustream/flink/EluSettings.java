@@ -1,27 +1,41 @@
 package dev.elustream.flink;
 
 import dev.elustream.codec.OutputMode;
-import dev.elustream.math.Elu;
+import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ActivationKind;
+import dev.elustream.math.Activations;
 import java.io.Serializable;
+import java.util.Locale;
+import java.util.Objects;
 
 /**
  * What the ELU operator needs to know, validated when built.
  *
- * @param alpha the ELU's alpha, finite and &gt;= 0
+ * @param activation which member of the ELU family
+ * @param alpha its alpha, valid for it ({@link Activations#checkAlpha}): ELU finite and &gt;= 0,
+ *     CELU finite and &gt; 0, SELU its fixed {@link ActivationKind#SELU_ALPHA}
  * @param mode whether the derivative is written next to the activation
+ * @param alphaGradient whether df/dalpha is written too, as {@code alpha_gradient}
  * @param dimension the required vector length, or 0 for any length up to maxDimension
  * @param maxDimension the longest vector accepted
  * @param maxOutputRecordBytes the largest output record the sink's producer takes (its
  *     max.request.size): a longer result is dead-lettered instead of failing the sink
  */
-public record EluSettings(double alpha, OutputMode mode, int dimension, int maxDimension, int maxOutputRecordBytes)
-        implements Serializable {
+public record EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
+        int dimension, int maxDimension, int maxOutputRecordBytes) implements Serializable {
 
     /** Kafka's default max.request.size. */
     public static final int DEFAULT_MAX_OUTPUT_RECORD_BYTES = 1024 * 1024;
 
+    /** ELU without the alpha-gradient (the settings before the activation could be chosen). */
+    public EluSettings(double alpha, OutputMode mode, int dimension, int maxDimension, int maxOutputRecordBytes) {
+        this(ActivationKind.ELU, alpha, mode, false, dimension, maxDimension, maxOutputRecordBytes);
+    }
+
     public EluSettings {
-        Elu.checkAlpha(alpha);
+        Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(mode, "mode");
+        Activations.checkAlpha(activation, alpha);
         if (maxDimension < 1) {
             throw new IllegalArgumentException("max-dimension must be >= 1, got " + maxDimension);
         }
@@ -32,5 +46,19 @@ public record EluSettings(double alpha, OutputMode mode, int dimension, int maxD
         if (maxOutputRecordBytes < 1) {
             throw new IllegalArgumentException("maxOutputRecordBytes must be >= 1, got " + maxOutputRecordBytes);
         }
+    }
+
+    /**
+     * The operator's name in Flink, e.g. {@code ELU (alpha=1.0, mode=both)},
+     * {@code CELU (alpha=0.5, mode=activation, alpha-gradient)}, {@code SELU (mode=both)}.
+     */
+    public String operatorName() {
+        return activation.name() + " (" + (activation == ActivationKind.SELU ? "" : "alpha=" + alpha + ", ")
+                + "mode=" + mode.name().toLowerCase(Locale.ROOT) + (alphaGradient ? ", alpha-gradient" : "") + ")";
+    }
+
+    /** The activation these settings describe (a new instance: kernels are cheap and immutable). */
+    public ActivationFunction activationFunction() {
+        return Activations.of(activation, alpha);
     }
 }

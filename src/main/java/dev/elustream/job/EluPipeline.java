@@ -39,7 +39,7 @@ public final class EluPipeline {
                 .uid(SOURCE_UID)
                 .process(new EluFunction(settings))
                 .uid(TRANSFORM_UID)
-                .name("ELU (alpha=" + settings.alpha() + ", mode=" + settings.mode().name().toLowerCase() + ")");
+                .name(settings.operatorName());
         transformed.sinkTo(sink).uid(SINK_UID).name("Output sink");
         transformed.getSideOutput(EluFunction.DEAD_LETTERS)
                 .sinkTo(deadLetterSink)

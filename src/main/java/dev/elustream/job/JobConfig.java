@@ -2,7 +2,8 @@ package dev.elustream.job;
 
 import dev.elustream.codec.OutputMode;
 import dev.elustream.flink.EluSettings;
-import dev.elustream.math.Elu;
+import dev.elustream.math.ActivationKind;
+import dev.elustream.math.Activations;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -43,7 +44,9 @@ public final class JobConfig {
     public static final String DEAD_LETTER_TOPIC = "dead-letter-topic";
     public static final String GROUP_ID = "group-id";
     public static final String STARTING_OFFSETS = "starting-offsets";
+    public static final String ACTIVATION = "activation";
     public static final String ALPHA = "alpha";
+    public static final String ALPHA_GRADIENT = "alpha-gradient";
     public static final String MODE = "mode";
     public static final String DIMENSION = "dimension";
     public static final String MAX_DIMENSION = "max-dimension";
@@ -61,8 +64,9 @@ public final class JobConfig {
 
     /** Every key a job file may set, outside kafka.*. */
     public static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC,
-            GROUP_ID, STARTING_OFFSETS, ALPHA, MODE, DIMENSION, MAX_DIMENSION, DELIVERY_GUARANTEE,
-            CHECKPOINT_INTERVAL, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, PARALLELISM, JOB_NAME, CHECK_TOPICS);
+            GROUP_ID, STARTING_OFFSETS, ACTIVATION, ALPHA, ALPHA_GRADIENT, MODE, DIMENSION, MAX_DIMENSION,
+            DELIVERY_GUARANTEE, CHECKPOINT_INTERVAL, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, PARALLELISM, JOB_NAME,
+            CHECK_TOPICS);
 
     public static final int DEFAULT_MAX_DIMENSION = 65536;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
@@ -123,7 +127,9 @@ public final class JobConfig {
         }
         groupId = v.nonBlank(GROUP_ID, "elu-stream");
         startingOffsets = v.oneOf(STARTING_OFFSETS, StartingOffsets.class, StartingOffsets.COMMITTED);
-        double alpha = v.get(ALPHA).map(JobConfig::parseAlpha).orElse(Elu.DEFAULT_ALPHA);
+        ActivationKind activation = v.oneOf(ACTIVATION, ActivationKind.class, ActivationKind.ELU);
+        double alpha = v.get(ALPHA).map(text -> parseAlpha(activation, text)).orElse(Activations.defaultAlpha(activation));
+        boolean alphaGradient = v.bool(ALPHA_GRADIENT, false);
         OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
         int maxDimension = v.positiveInt(MAX_DIMENSION, DEFAULT_MAX_DIMENSION);
         int dimension = v.positiveInt(DIMENSION, 0);
@@ -153,7 +159,29 @@ public final class JobConfig {
         int maxRequestSize = kafkaProperties.containsKey("max.request.size")
                 ? v.positiveInt(KAFKA_PREFIX + "max.request.size", 0)
                 : EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES;
-        eluSettings = new EluSettings(alpha, mode, dimension, maxDimension, maxRequestSize);
+        eluSettings = new EluSettings(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxRequestSize);
+    }
+
+    /**
+     * Parses the alpha of an activation: for ELU a decimal number, finite and &gt;= 0; for CELU the
+     * same but &gt; 0 (CELU divides by it); SELU's alpha is a fixed constant, so for SELU any other
+     * value is refused (its exact constant is accepted, as it changes nothing).
+     */
+    public static double parseAlpha(ActivationKind activation, String text) {
+        if (activation == ActivationKind.SELU) {
+            String t = text.trim();
+            if (DECIMAL.matcher(t).matches() && Double.parseDouble(t) == ActivationKind.SELU_ALPHA) {
+                return ActivationKind.SELU_ALPHA;
+            }
+            throw new ConfigException(ALPHA + " cannot be set with " + ACTIVATION + " selu, whose alpha is fixed at "
+                    + ActivationKind.SELU_ALPHA + ": remove it, got '" + text + "'");
+        }
+        double alpha = parseAlpha(text);
+        if (!Activations.isValidAlpha(activation, alpha)) {
+            throw new ConfigException(ALPHA + " must be > 0 for " + ACTIVATION + " " + activation.id()
+                    + ", got '" + text + "'");
+        }
+        return alpha;
     }
 
     /** Parses an alpha: a decimal number, finite and >= 0. */
@@ -317,7 +345,9 @@ public final class JobConfig {
         m.put(DEAD_LETTER_TOPIC, deadLetterTopic);
         m.put(GROUP_ID, groupId);
         m.put(STARTING_OFFSETS, startingOffsets.name().toLowerCase(Locale.ROOT));
+        m.put(ACTIVATION, eluSettings.activation().id());
         m.put(ALPHA, eluSettings.alpha());
+        m.put(ALPHA_GRADIENT, eluSettings.alphaGradient());
         m.put(MODE, eluSettings.mode().name().toLowerCase(Locale.ROOT));
         m.put(DIMENSION, eluSettings.dimension() == 0 ? "any" : eluSettings.dimension());
         m.put(MAX_DIMENSION, eluSettings.maxDimension());

@@ -5,7 +5,8 @@ import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorRejectedException;
 import dev.elustream.job.ConfigException;
 import dev.elustream.job.JobConfig;
-import dev.elustream.math.Elu;
+import dev.elustream.math.ActivationKind;
+import dev.elustream.math.Activations;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -14,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,7 +25,8 @@ import java.util.Set;
  */
 final class ApplyCommand {
 
-    private static final Set<String> OPTIONS = Set.of("alpha", "mode", "dimension", "max-dimension");
+    private static final Set<String> OPTIONS =
+            Set.of("activation", "alpha", "mode", "alpha-gradient", "dimension", "max-dimension");
 
     private ApplyCommand() {}
 
@@ -32,17 +35,22 @@ final class ApplyCommand {
         for (String key : opts.keySet()) {
             if (!OPTIONS.contains(key)) {
                 throw new Main.UsageException("apply: unknown option --" + key
-                        + " (options: --alpha, --mode, --dimension, --max-dimension)");
+                        + " (options: --activation, --alpha, --mode, --alpha-gradient, --dimension, --max-dimension)");
             }
         }
         EluJsonTransformer transformer;
         try {
-            double alpha = parseAlpha(opts.getOrDefault("alpha", Double.toString(Elu.DEFAULT_ALPHA)));
+            ActivationKind activation = opts.containsKey("activation")
+                    ? ActivationKind.parse(opts.get("activation")) : ActivationKind.ELU;
+            double alpha = opts.containsKey("alpha")
+                    ? parseAlpha(activation, opts.get("alpha")) : Activations.defaultAlpha(activation);
             OutputMode mode = OutputMode.parse(opts.getOrDefault("mode", "both"));
+            boolean alphaGradient = parseBoolean("alpha-gradient", opts.getOrDefault("alpha-gradient", "false"));
             int maxDimension = parsePositive("max-dimension",
                     opts.getOrDefault("max-dimension", Integer.toString(JobConfig.DEFAULT_MAX_DIMENSION)));
             int dimension = opts.containsKey("dimension") ? parsePositive("dimension", opts.get("dimension")) : 0;
-            transformer = new EluJsonTransformer(Elu.withAlpha(alpha), mode, dimension, maxDimension);
+            transformer = new EluJsonTransformer(
+                    Activations.of(activation, alpha), mode, alphaGradient, dimension, maxDimension);
         } catch (IllegalArgumentException e) {
             throw new Main.UsageException("apply: " + e.getMessage());
         }
@@ -89,11 +97,22 @@ final class ApplyCommand {
         return rejected ? 1 : 0;
     }
 
-    private static double parseAlpha(String text) {
+    private static double parseAlpha(ActivationKind activation, String text) {
         try {
-            return JobConfig.parseAlpha(text);
+            return JobConfig.parseAlpha(activation, text);
         } catch (ConfigException e) {
             throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    private static boolean parseBoolean(String name, String text) {
+        switch (text.trim().toLowerCase(Locale.ROOT)) {
+            case "true":
+                return true;
+            case "false":
+                return false;
+            default:
+                throw new IllegalArgumentException(name + " must be true or false, got '" + text + "'");
         }
     }
 

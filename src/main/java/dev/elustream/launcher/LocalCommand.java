@@ -6,11 +6,13 @@ import dev.elustream.job.JobConfig;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -85,6 +87,9 @@ final class LocalCommand {
         conf.set(RestOptions.BIND_PORT, Integer.toString(webPort));
         conf.set(RestOptions.ADDRESS, "localhost");
         conf.set(RestOptions.BIND_ADDRESS, "localhost");
+        // The REST API refreshes its metrics at most this often, when asked: the progress line asks
+        // every few seconds and wants them fresh (the default is 10 s).
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
         EluJob.prepare(env, config);
         JobClient client;
@@ -94,7 +99,10 @@ final class LocalCommand {
             err.println("elu-stream: the job did not start: " + e);
             return 1;
         }
+        printWelcome(config, webPort, embedded, out);
+        ProgressReporter progress = ProgressReporter.start(webPort, client.getJobID().toHexString(), config, out);
         Thread hook = new Thread(() -> {
+            progress.close();
             out.println("\nStopping the job ...");
             try {
                 client.cancel().get(30, TimeUnit.SECONDS);
@@ -108,7 +116,6 @@ final class LocalCommand {
             }
         }, "elu-stream-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        printWelcome(config, webPort, embedded, out);
         try {
             client.getJobExecutionResult().get();
             out.println("The job finished.");
@@ -123,6 +130,8 @@ final class LocalCommand {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return 1;
+        } finally {
+            progress.close();
         }
     }
 
@@ -144,6 +153,8 @@ final class LocalCommand {
         out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -f 'key=%k value=%s\\n'");
         out.println("Read the dead letters and their reasons:");
         out.println("  kcat -C -b " + b + " -t " + config.deadLetterTopic() + " -o beginning -f 'key=%k value=%s headers=%h\\n'");
+        out.println("While records flow, a line every " + ProgressReporter.INTERVAL.toSeconds()
+                + " s: records/s in and out, dead letters, consumer lag (end offsets - committed offsets).");
         out.println("(kcat: apt-get install kcat.) Press Ctrl-C to stop.");
         out.println();
     }

@@ -19,9 +19,11 @@ public final class Main {
             "      --bootstrap-servers it starts a single-node Kafka broker on 127.0.0.1:9092 (or --kafka-port)",
             "      and creates the job's three topics. --job defaults to " + LocalCommand.DEFAULT_JOB_FILE + ";",
             "      any job key can be overridden, e.g. --alpha 0.5.",
-            "  apply [--alpha A] [--mode both|activation] [--dimension N] [--max-dimension N]",
+            "  apply [--activation elu|selu|celu] [--alpha A] [--mode both|activation] [--alpha-gradient true|false]",
+            "        [--dimension N] [--max-dimension N]",
             "      Reads JSON values, one per line, on stdin; writes what the job would write to the output",
             "      topic, one per line, on stdout; a rejected line goes to stderr as 'line N: reason'.",
+            "      The options mean what the job keys of the same names mean (selu takes no --alpha).",
             "      Exit status: 0 every line accepted, 1 some line rejected, 2 usage error.",
             "");
 

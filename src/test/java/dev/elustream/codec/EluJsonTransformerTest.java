@@ -228,7 +228,7 @@ class EluJsonTransformerTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("dimension must be 0 (any) or between 1 and maxDimension (8), got 9");
         assertThatThrownBy(() -> new EluJsonTransformer(null, OutputMode.BOTH, 0, 8))
-                .isInstanceOf(NullPointerException.class).hasMessage("elu");
+                .isInstanceOf(NullPointerException.class).hasMessage("activation");
         assertThatThrownBy(() -> new EluJsonTransformer(ELU, null, 0, 8))
                 .isInstanceOf(NullPointerException.class).hasMessage("mode");
     }

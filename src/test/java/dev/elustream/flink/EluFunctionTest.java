@@ -4,7 +4,23 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.elustream.codec.OutputMode;
+import dev.elustream.codec.RejectKind;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.metrics.CharacterFilter;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.Metric;
+import org.apache.flink.runtime.clusterframework.types.ResourceID;
+import org.apache.flink.runtime.executiongraph.ExecutionAttemptID;
+import org.apache.flink.runtime.metrics.groups.AbstractMetricGroup;
+import org.apache.flink.runtime.metrics.groups.TaskManagerMetricGroup;
+import org.apache.flink.runtime.metrics.util.TestingMetricRegistry;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.streaming.api.operators.ProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
@@ -94,7 +110,8 @@ class EluFunctionTest {
 
     @Test
     void deadLettersAResultTooLargeForTheOutputProducer() throws Exception {
-        try (var small = harness(new EluSettings(1.0, OutputMode.BOTH, 0, 8, 400))) {
+        try (var m = new MeteredHarness(new EluSettings(1.0, OutputMode.BOTH, 0, 8, 400))) {
+            var small = m.harness;
             small.processElement(record(1, "k", "{\"features\":[-1,-2,-3,-4,-5,-6,-7,-8]}"), 0L);
             small.processElement(record(2, "k", "{\"features\":[1]}"), 0L);
             assertThat(small.extractOutputValues()).singleElement()
@@ -104,6 +121,12 @@ class EluFunctionTest {
                     .startsWith("output record would be ")
                     .contains("above the output producer's max.request.size (400)");
             assertThat(d.value()).as("the dead letter itself fits, with its value").isNotEmpty();
+            assertThat(m.deadLetters(RejectKind.OUTPUT_TOO_LARGE)).isEqualTo(1);
+            assertThat(m.count("elu.deadLetters")).isEqualTo(1);
+            // only what was written counts as transformed
+            assertThat(m.count("elu.recordsTransformed")).isEqualTo(1);
+            assertThat(m.count("elu.elements")).isEqualTo(1);
+            assertThat(m.count("elu.negativeElements")).isEqualTo(0);
         }
     }
 
@@ -133,6 +156,24 @@ class EluFunctionTest {
     }
 
     @Test
+    void roughBoundIsNeverBelowTheProducersEstimate() {
+        java.util.Random rnd = new java.util.Random(3);
+        for (int i = 0; i < 1000; i++) {
+            int headers = rnd.nextInt(4);
+            String[] keys = new String[headers];
+            byte[][] values = new byte[headers][];
+            for (int h = 0; h < headers; h++) {
+                keys[h] = "h\u00e9\u4e2d".repeat(rnd.nextInt(50));
+                values[h] = rnd.nextBoolean() ? null : new byte[rnd.nextInt(300)];
+            }
+            KafkaRecord r = new KafkaRecord("t", 0, 0, 0, rnd.nextBoolean() ? null : new byte[rnd.nextInt(200)],
+                    null, keys, values);
+            byte[] value = new byte[rnd.nextInt(100_000)];
+            assertThat(EluFunction.roughUpperBound(r, value)).isGreaterThanOrEqualTo(EluFunction.estimatedRecordSize(r, value));
+        }
+    }
+
+    @Test
     void countsWhatItDoes() throws Exception {
         harness.processElement(record(1, "k", "{\"features\":[1]}"), 0L);
         harness.processElement(record(2, "k", null), 0L);
@@ -142,15 +183,167 @@ class EluFunctionTest {
         assertThat(harness.getSideOutput(EluFunction.DEAD_LETTERS)).hasSize(1);
     }
 
+    /**
+     * The harness with a real task metric group whose registry records every metric the operator
+     * registers, by its name under the operator's group ({@code elu.recordsTransformed}), and the name
+     * Flink's Prometheus reporter gives it (its rules: "flink_", the group's logical scope joined by
+     * '_', the metric name, characters outside [a-zA-Z0-9:_] replaced by '_').
+     */
+    private static final class MeteredHarness implements AutoCloseable {
+
+        private static final String OPERATOR_SCOPE = "taskmanager.job.task.operator.";
+        private static final CharacterFilter PROMETHEUS = s -> s.replaceAll("[^a-zA-Z0-9:_]", "_");
+
+        final Map<String, Metric> metrics = new TreeMap<>();
+        final Map<String, String> prometheusNames = new TreeMap<>();
+        final OneInputStreamOperatorTestHarness<KafkaRecord, KafkaRecord> harness;
+        private final TaskManagerMetricGroup taskManagerGroup;
+
+        MeteredHarness(EluSettings settings) throws Exception {
+            TestingMetricRegistry registry = TestingMetricRegistry.builder()
+                    .setRegisterConsumer(this::register)
+                    .build();
+            taskManagerGroup = TaskManagerMetricGroup.createTaskManagerMetricGroup(registry, "localhost",
+                    ResourceID.generate());
+            MockEnvironment environment = new MockEnvironmentBuilder()
+                    .setTaskName("MockTask")
+                    .setManagedMemorySize(3 * 1024 * 1024)
+                    .setBufferSize(1024)
+                    .setMetricGroup(taskManagerGroup.addJob(new JobID(), "job").addTask(ExecutionAttemptID.randomId(), "task"))
+                    .build();
+            harness = new OneInputStreamOperatorTestHarness<>(new ProcessOperator<>(new EluFunction(settings)), environment);
+            harness.setup();
+            harness.open();
+        }
+
+        private void register(Metric metric, String name, AbstractMetricGroup<?> group) {
+            String scope = group.getLogicalScope(s -> s, '.');
+            if (scope.startsWith(OPERATOR_SCOPE)) {
+                String id = scope.substring(OPERATOR_SCOPE.length()) + "." + name;
+                metrics.put(id, metric);
+                prometheusNames.put(id, "flink_" + group.getLogicalScope(PROMETHEUS, '_') + "_"
+                        + PROMETHEUS.filterCharacters(name));
+            }
+        }
+
+        long count(String id) {
+            assertThat(metrics).containsKey(id);
+            return ((Counter) metrics.get(id)).getCount();
+        }
+
+        long deadLetters(RejectKind kind) {
+            return count("elu." + EluFunction.METRIC_DEAD_LETTERS_BY_REASON + "." + kind.metricName());
+        }
+
+        Histogram histogram(String id) {
+            assertThat(metrics).containsKey(id);
+            return (Histogram) metrics.get(id);
+        }
+
+        Object gauge(String id) {
+            assertThat(metrics).containsKey(id);
+            return ((Gauge<?>) metrics.get(id)).getValue();
+        }
+
+        @Override
+        public void close() throws Exception {
+            harness.close();
+            taskManagerGroup.close();
+        }
+    }
+
+    @Test
+    void countsRecordsElementsAndDeadLettersByReasonInItsMetricGroup() throws Exception {
+        try (var m = new MeteredHarness(new EluSettings(1.0, OutputMode.BOTH, 0, 8, EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES))) {
+            m.harness.processElement(record(1, "k", "{\"features\":[1.5,-2]}"), 0L);
+            m.harness.processElement(record(2, "k", "{\"features\":[3,0,4]}"), 0L);
+            m.harness.processElement(record(3, "k", "{\"features\":[5]}"), 0L);
+            m.harness.processElement(record(4, "k", null), 0L);
+            String[] rejected = {
+                "", // empty
+                "{\"features\":[1,]}", // not JSON
+                "[".repeat(1001) + "]".repeat(1001), // parser limit
+                "[1]", // not an object
+                "{\"id\":1}", // features missing
+                "{\"features\":\"1\"}", // not an array
+                "{\"features\":[]}", // empty
+                "{\"features\":[1],\"features\":[1]}", // twice
+                "{\"features\":[1,2,3,4,5,6,7,8,9]}", // above max-dimension 8
+                "{\"features\":[null]}", // not a number
+                "{\"features\":[1e999]}", // not a finite double
+                "{\"features\":[1],\"derivative\":[1]}", // a member the job writes
+            };
+            for (int i = 0; i < rejected.length; i++) {
+                m.harness.processElement(record(10 + i, "k", rejected[i]), 0L);
+            }
+            m.harness.processElement(new KafkaRecord("in", 0, 30, 0L, null, new byte[] {'{', (byte) 0xC3, '}'},
+                    new String[0], new byte[0][]), 0L);
+            m.harness.processElement(new KafkaRecord("in", 0, 31, 0L, null, new byte[] {(byte) 0xEF, (byte) 0xBB,
+                (byte) 0xBF, '{', '}'}, new String[0], new byte[0][]), 0L);
+
+            assertThat(m.harness.extractOutputValues()).hasSize(4);
+            assertThat(m.harness.getSideOutput(EluFunction.DEAD_LETTERS)).hasSize(14);
+            assertThat(m.count("elu.recordsTransformed")).isEqualTo(3);
+            assertThat(m.count("elu.tombstones")).isEqualTo(1);
+            assertThat(m.count("elu.deadLetters")).isEqualTo(14);
+            assertThat(m.count("elu.elements")).isEqualTo(6);
+            // -2 and 0 take the exponential branch
+            assertThat(m.count("elu.negativeElements")).isEqualTo(2);
+            assertThat(m.gauge("elu.negativeShare")).isEqualTo(2.0 / 6.0);
+            for (RejectKind kind : RejectKind.values()) {
+                boolean expected = kind != RejectKind.WRONG_DIMENSION && kind != RejectKind.OUTPUT_TOO_LARGE
+                        && kind != RejectKind.INTERNAL;
+                assertThat(m.deadLetters(kind)).as(kind.metricName()).isEqualTo(expected ? 1 : 0);
+            }
+            Histogram lengths = m.histogram("elu.vectorLength");
+            assertThat(lengths.getCount()).isEqualTo(3);
+            assertThat(lengths.getStatistics().getMin()).isEqualTo(1);
+            assertThat(lengths.getStatistics().getMax()).isEqualTo(3);
+            assertThat(lengths.getStatistics().getMean()).isEqualTo(2.0);
+            // every record with a value went through the codec, transformed or rejected
+            Histogram nanos = m.histogram("elu.transformNanos");
+            assertThat(nanos.getCount()).isEqualTo(17);
+            assertThat(nanos.getStatistics().getMin()).isPositive();
+        }
+    }
+
+    @Test
+    void registersEveryMetricUpFrontUnderStableNames() throws Exception {
+        try (var m = new MeteredHarness(new EluSettings(1.0, OutputMode.BOTH, 0, 8, EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES))) {
+            assertThat(m.metrics.keySet()).filteredOn(id -> id.startsWith("elu.")).containsExactlyInAnyOrder(
+                    "elu.recordsTransformed", "elu.tombstones", "elu.deadLetters", "elu.elements",
+                    "elu.negativeElements", "elu.negativeShare", "elu.vectorLength", "elu.transformNanos",
+                    "elu.deadLettersByReason.empty", "elu.deadLettersByReason.invalidUtf8",
+                    "elu.deadLettersByReason.byteOrderMark", "elu.deadLettersByReason.invalidJson",
+                    "elu.deadLettersByReason.parserLimit", "elu.deadLettersByReason.notAnObject",
+                    "elu.deadLettersByReason.featuresMissing", "elu.deadLettersByReason.featuresNotAnArray",
+                    "elu.deadLettersByReason.featuresEmpty", "elu.deadLettersByReason.featuresDuplicate",
+                    "elu.deadLettersByReason.tooManyElements", "elu.deadLettersByReason.elementNotANumber",
+                    "elu.deadLettersByReason.numberNotFinite", "elu.deadLettersByReason.wrongDimension",
+                    "elu.deadLettersByReason.memberConflict", "elu.deadLettersByReason.outputTooLarge",
+                    "elu.deadLettersByReason.internal");
+            assertThat(m.gauge("elu.negativeShare")).isEqualTo(0.0);
+            assertThat(m.prometheusNames).containsEntry("elu.recordsTransformed",
+                    "flink_taskmanager_job_task_operator_elu_recordsTransformed");
+            assertThat(m.prometheusNames).containsEntry("elu.deadLettersByReason.invalidUtf8",
+                    "flink_taskmanager_job_task_operator_elu_deadLettersByReason_invalidUtf8");
+            assertThat(m.prometheusNames).containsEntry("elu.transformNanos",
+                    "flink_taskmanager_job_task_operator_elu_transformNanos");
+        }
+    }
+
     @Test
     void usesTheConfiguredAlphaModeAndDimension() throws Exception {
-        try (var h = harness(new EluSettings(0.5, OutputMode.ACTIVATION, 2, 8, EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES))) {
+        try (var m = new MeteredHarness(
+                new EluSettings(0.5, OutputMode.ACTIVATION, 2, 8, EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES))) {
+            var h = m.harness;
             h.processElement(record(1, "k", "{\"features\":[-1,0]}"), 0L);
             h.processElement(record(2, "k", "{\"features\":[-1]}"), 0L);
             assertThat(h.extractOutputValues()).singleElement().satisfies(r -> assertThat(new String(r.value(), UTF_8))
                     .isEqualTo("{\"features\":[" + 0.5 * Math.expm1(-1.0) + ",0.0]}"));
             assertThat(new String(h.getSideOutput(EluFunction.DEAD_LETTERS).peek().getValue().headerValues()[2], UTF_8))
                     .contains("expected 2 (dimension)");
+            assertThat(m.deadLetters(RejectKind.WRONG_DIMENSION)).isEqualTo(1);
         }
     }
 

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.elustream.codec.OutputMode;
+import dev.elustream.math.ActivationKind;
+import dev.elustream.math.Celu;
+import dev.elustream.math.Selu;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,8 +43,10 @@ class JobConfigTest {
         assertThat(c.bootstrapServers()).isEqualTo("broker:9092");
         assertThat(c.groupId()).isEqualTo("elu-stream");
         assertThat(c.startingOffsets()).isEqualTo(JobConfig.StartingOffsets.COMMITTED);
+        assertThat(c.eluSettings().activation()).isEqualTo(ActivationKind.ELU);
         assertThat(c.eluSettings().alpha()).isEqualTo(1.0);
         assertThat(c.eluSettings().mode()).isEqualTo(OutputMode.BOTH);
+        assertThat(c.eluSettings().alphaGradient()).isFalse();
         assertThat(c.eluSettings().dimension()).isZero();
         assertThat(c.eluSettings().maxDimension()).isEqualTo(65536);
         assertThat(c.eluSettings().maxOutputRecordBytes()).isEqualTo(1024 * 1024);
@@ -60,8 +65,10 @@ class JobConfigTest {
         Map<String, String> m = minimal();
         m.put("group-id", "g");
         m.put("starting-offsets", "latest");
+        m.put("activation", "celu");
         m.put("alpha", "0.25");
         m.put("mode", "activation");
+        m.put("alpha-gradient", "true");
         m.put("dimension", "64");
         m.put("max-dimension", "128");
         m.put("delivery-guarantee", "at-least-once");
@@ -76,8 +83,11 @@ class JobConfigTest {
         JobConfig c = JobConfig.fromMap(m);
         assertThat(c.groupId()).isEqualTo("g");
         assertThat(c.startingOffsets()).isEqualTo(JobConfig.StartingOffsets.LATEST);
+        assertThat(c.eluSettings().activation()).isEqualTo(ActivationKind.CELU);
         assertThat(c.eluSettings().alpha()).isEqualTo(0.25);
         assertThat(c.eluSettings().mode()).isEqualTo(OutputMode.ACTIVATION);
+        assertThat(c.eluSettings().alphaGradient()).isTrue();
+        assertThat(c.eluSettings().activationFunction()).isInstanceOf(Celu.class);
         assertThat(c.eluSettings().dimension()).isEqualTo(64);
         assertThat(c.eluSettings().maxDimension()).isEqualTo(128);
         assertThat(c.eluSettings().maxOutputRecordBytes()).isEqualTo(2097152);
@@ -104,6 +114,9 @@ class JobConfigTest {
         "alpha|0x1p3|alpha must be a finite number >= 0, got '0x1p3'",
         "alpha|one|alpha must be a finite number >= 0, got 'one'",
         "mode|relu|mode must be one of both, activation, got 'relu'",
+        "activation|relu|activation must be one of elu, selu, celu, got 'relu'",
+        "activation|''|activation must be one of elu, selu, celu, got ''",
+        "alpha-gradient|yes|alpha-gradient must be true or false, got 'yes'",
         "dimension|0|dimension must be a whole number >= 1, got '0'",
         "dimension|70000|dimension must not exceed max-dimension (65536), got '70000'",
         "max-dimension|-5|max-dimension must be a whole number >= 1, got '-5'",
@@ -132,11 +145,68 @@ class JobConfigTest {
                 .hasMessage(message);
     }
 
+    @ParameterizedTest(name = "activation={0} alpha={1}")
+    @CsvSource(delimiter = '|', value = {
+        "celu|0|alpha must be > 0 for activation celu, got '0'",
+        "celu|-0.0|alpha must be > 0 for activation celu, got '-0.0'",
+        "celu|-1|alpha must be a finite number >= 0, got '-1'",
+        "celu|NaN|alpha must be a finite number >= 0, got 'NaN'",
+        "elu|-1|alpha must be a finite number >= 0, got '-1'",
+        "selu|1.0|alpha cannot be set with activation selu, whose alpha is fixed at 1.6732632423543772: remove it, got '1.0'",
+        "selu|1.67326324235|alpha cannot be set with activation selu, whose alpha is fixed at 1.6732632423543772: remove it, got '1.67326324235'",
+        "selu|two|alpha cannot be set with activation selu, whose alpha is fixed at 1.6732632423543772: remove it, got 'two'",
+    })
+    void refusesAnAlphaTheActivationCannotTakeNamingBoth(String activation, String alpha, String message) {
+        Map<String, String> m = with("activation", activation);
+        m.put("alpha", alpha);
+        assertThatThrownBy(() -> JobConfig.fromMap(m))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(message);
+    }
+
+    @Test
+    void eachActivationHasItsDefaultAlpha() {
+        assertThat(JobConfig.fromMap(with("activation", "celu")).eluSettings().alpha()).isEqualTo(1.0);
+        JobConfig selu = JobConfig.fromMap(with("activation", "SELU"));
+        assertThat(selu.eluSettings().activation()).isEqualTo(ActivationKind.SELU);
+        assertThat(selu.eluSettings().alpha()).isEqualTo(ActivationKind.SELU_ALPHA);
+        assertThat(selu.eluSettings().activationFunction()).isSameAs(Selu.instance());
+        assertThat(selu.describe()).contains("  activation = selu\n", "  alpha = 1.6732632423543772\n");
+    }
+
+    @Test
+    void seluAcceptsItsOwnAlphaWrittenOut() {
+        Map<String, String> m = with("activation", "selu");
+        m.put("alpha", "1.6732632423543772");
+        assertThat(JobConfig.fromMap(m).eluSettings().alpha()).isEqualTo(ActivationKind.SELU_ALPHA);
+    }
+
+    @Test
+    void eluTakesAlphaZeroAndDescribesTheNewKeys() {
+        Map<String, String> m = with("alpha", "0");
+        m.put("alpha-gradient", "TRUE");
+        JobConfig c = JobConfig.fromMap(m);
+        assertThat(c.eluSettings().alpha()).isZero();
+        assertThat(c.eluSettings().alphaGradient()).isTrue();
+        assertThat(c.describe()).contains("  activation = elu\n", "  alpha = 0.0\n", "  alpha-gradient = true\n");
+        assertThat(c.eluSettings().operatorName()).isEqualTo("ELU (alpha=0.0, mode=both, alpha-gradient)");
+    }
+
+    @Test
+    void theShippedJobFileRunsEveryActivation() {
+        for (String activation : new String[] {"elu", "selu", "celu"}) {
+            JobConfig c = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu.properties", "--activation", activation});
+            assertThat(c.eluSettings().activation()).isEqualTo(ActivationKind.parse(activation));
+            assertThat(c.eluSettings().alphaGradient()).isFalse();
+        }
+    }
+
     @Test
     void refusesUnknownKeyNamingIt() {
         assertThatThrownBy(() -> JobConfig.fromMap(with("alhpa", "0.5")))
                 .isInstanceOf(ConfigException.class)
-                .hasMessageStartingWith("unknown key 'alhpa' (value '0.5'); known keys: alpha, bootstrap-servers,");
+                .hasMessageStartingWith("unknown key 'alhpa' (value '0.5'); known keys: activation, alpha,"
+                        + " alpha-gradient, bootstrap-servers,");
     }
 
     @Test

@@ -2,7 +2,10 @@ package dev.elustream.launcher;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.elustream.math.Celu;
+import dev.elustream.math.Selu;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -71,7 +74,52 @@ class MainTest {
         assertThat(main()).isEqualTo(2);
         assertThat(err.toString(UTF_8)).contains("usage:");
         assertThat(main("--help")).isZero();
-        assertThat(out.toString(UTF_8)).contains("local [--job FILE]", "apply [--alpha A]");
+        assertThat(out.toString(UTF_8)).contains("local [--job FILE]", "apply [--activation elu|selu|celu] [--alpha A]",
+                "[--alpha-gradient true|false]");
+    }
+
+    @Test
+    void applyRunsTheChosenActivationWithItsAlphaGradient() {
+        int rc = apply("{\"features\":[2,-1]}\n", "--activation", "celu", "--alpha", "0.5", "--alpha-gradient", "true");
+        assertThat(rc).isZero();
+        Celu celu = Celu.withAlpha(0.5);
+        assertThat(out.toString(UTF_8)).isEqualTo("{\"features\":[2.0," + celu.value(-1.0) + "],\"derivative\":[1.0,"
+                + celu.derivative(-1.0) + "],\"alpha_gradient\":[0.0," + celu.alphaGradient(-1.0) + "]}\n");
+        // CELU at alpha 0.5, x = -1: 0.5*expm1(-2), exp(-2), expm1(-2) + 2*exp(-2)
+        assertThat(celu.value(-1.0)).isEqualTo(0.5 * Math.expm1(-2.0));
+        assertThat(celu.derivative(-1.0)).isEqualTo(Math.exp(-2.0));
+        assertThat(celu.alphaGradient(-1.0)).isCloseTo(Math.expm1(-2.0) + 2 * Math.exp(-2.0), within(1e-16));
+    }
+
+    @Test
+    void applyRunsSeluWithoutAnAlpha() {
+        int rc = apply("{\"features\":[1,-1]}\n{\"features\":[1e308,1.75e308]}\n", "--activation", "selu", "--mode", "activation");
+        assertThat(rc).isEqualTo(1);
+        assertThat(out.toString(UTF_8)).isEqualTo("{\"features\":[1.0507009873554805," + Selu.instance().value(-1.0) + "]}\n");
+        assertThat(err.toString(UTF_8)).startsWith("line 2: features[1] = 1.75E308 is too large for activation selu");
+    }
+
+    @Test
+    void applyRejectsAnInputAlphaGradientWhenWritingOne() {
+        assertThat(apply("{\"features\":[1],\"alpha_gradient\":[0]}\n", "--alpha-gradient", "true")).isEqualTo(1);
+        assertThat(err.toString(UTF_8)).isEqualTo("line 1: value already has an 'alpha_gradient' member, which this job"
+                + " writes (alpha-gradient true): remove it or set alpha-gradient false\n");
+    }
+
+    @Test
+    void badActivationOptionsAreUsageErrorsWithExitTwo() {
+        assertThat(main("apply", "--activation", "relu")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("apply: activation must be one of elu, selu, celu, got 'relu'");
+        err.reset();
+        assertThat(main("apply", "--activation", "celu", "--alpha", "0")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("apply: alpha must be > 0 for activation celu, got '0'");
+        err.reset();
+        assertThat(main("apply", "--activation", "selu", "--alpha", "1")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("apply: alpha cannot be set with activation selu, whose alpha is fixed"
+                + " at 1.6732632423543772: remove it, got '1'");
+        err.reset();
+        assertThat(main("apply", "--alpha-gradient", "yes")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("apply: alpha-gradient must be true or false, got 'yes'");
     }
 
     @Test

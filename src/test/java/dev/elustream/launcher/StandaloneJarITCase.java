@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.Test;
@@ -130,6 +132,30 @@ class StandaloneJarITCase {
             assertThat(jobs).hasSize(1);
             assertThat(jobs.get(0).get("state").asText()).isEqualTo("RUNNING");
 
+            // It shows the operator's metrics, with what the two records did.
+            String job = "http://localhost:" + webPort + "/jobs/" + jobs.get(0).get("jid").asText();
+            String vertex = job + "/vertices/" + JSON.readTree(get(job)).get("vertices").get(0).get("id").asText();
+            // The REST metric fetcher fills the list a moment after the job starts.
+            long listed = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+            List<String> ids = JSON.readTree(get(vertex + "/metrics")).findValuesAsText("id");
+            while (ids.stream().noneMatch(id -> id.endsWith(".elu.recordsTransformed")) && System.nanoTime() < listed) {
+                Thread.sleep(200);
+                ids = JSON.readTree(get(vertex + "/metrics")).findValuesAsText("id");
+            }
+            assertThat(ids)
+                    .anyMatch(id -> id.matches("0\\.ELU_.*\\.elu\\.recordsTransformed"))
+                    .anyMatch(id -> id.matches("0\\.ELU_.*\\.elu\\.deadLettersByReason\\.elementNotANumber"));
+            awaitMetricSum(vertex, "elu.recordsTransformed", 1);
+            awaitMetricSum(vertex, "elu.deadLettersByReason.elementNotANumber", 1);
+            awaitMetricSum(vertex, "elu.elements", 2);
+            awaitMetricSum(vertex, "elu.negativeElements", 1);
+
+            // The progress line, once the records have gone through.
+            local.awaitOutput("dead letters 1 (+1)", Duration.ofSeconds(30));
+            assertThat(local.out().lines().filter(l -> l.contains("dead letters 1 (+1)")))
+                    .singleElement().asString()
+                    .matches("\\d\\d:\\d\\d:\\d\\d  in \\d+\\.\\d rec/s  out \\d+\\.\\d rec/s  dead letters 1 \\(\\+1\\)  lag \\d+");
+
             local.process.destroy(); // SIGTERM, as Ctrl-C
             int rc = local.awaitExit(Duration.ofSeconds(60));
             assertThat(local.out()).as("exit %d, stderr: %s", rc, local.err())
@@ -138,6 +164,37 @@ class StandaloneJarITCase {
             // The broker is gone and its port free again.
             new ServerSocket(kafkaPort, 1, InetAddress.getByName("127.0.0.1")).close();
         }
+    }
+
+    private static String get(String uri) throws IOException, InterruptedException {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(uri)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("GET %s: %s", uri, response.body()).isEqualTo(200);
+        return response.body();
+    }
+
+    /** Polls the REST API (its metric store refreshes when asked) until the ELU operator's metric sums to expected. */
+    private static void awaitMetricSum(String vertex, String metric, long expected) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        String id = null;
+        double sum = -1;
+        while (System.nanoTime() < deadline) {
+            for (JsonNode m : JSON.readTree(get(vertex + "/subtasks/metrics"))) {
+                if (m.get("id").asText().matches("ELU_.*\\." + Pattern.quote(metric))) {
+                    id = m.get("id").asText();
+                }
+            }
+            if (id != null) {
+                JsonNode values = JSON.readTree(get(vertex + "/subtasks/metrics?agg=sum&get="
+                        + URLEncoder.encode(id, UTF_8)));
+                sum = values.path(0).path("sum").asDouble(-1);
+                if (sum == expected) {
+                    return;
+                }
+            }
+            Thread.sleep(200);
+        }
+        assertThat(sum).as("sum of %s (%s) over the subtasks", metric, id).isEqualTo(expected);
     }
 
     @Test

@@ -1,0 +1,55 @@
+package dev.elustream.codec;
+
+/**
+ * Why a record was rejected, as a stable, machine-readable kind (for metrics and monitoring); the
+ * reason text next to it is for people and may name positions and quote the input.
+ *
+ * <p>{@link #metricName()} is part of the job's monitoring interface: never rename one, only add.
+ */
+public enum RejectKind {
+    /** Null or empty value. */
+    EMPTY("empty"),
+    /** Bytes that are not well-formed UTF-8. */
+    INVALID_UTF8("invalidUtf8"),
+    /** A UTF-8 byte-order mark in front of the JSON. */
+    BYTE_ORDER_MARK("byteOrderMark"),
+    /** Not JSON: syntax errors, truncation, trailing content, NaN/Infinity, whitespace only, NUL bytes. */
+    INVALID_JSON("invalidJson"),
+    /** Valid JSON beyond a parser limit: nesting depth, number, string or member name length. */
+    PARSER_LIMIT("parserLimit"),
+    /** Valid JSON that is not an object. */
+    NOT_AN_OBJECT("notAnObject"),
+    /** No top-level 'features' member. */
+    FEATURES_MISSING("featuresMissing"),
+    /** 'features' is not an array. */
+    FEATURES_NOT_AN_ARRAY("featuresNotAnArray"),
+    /** 'features' is an empty array. */
+    FEATURES_EMPTY("featuresEmpty"),
+    /** 'features' appears more than once. */
+    FEATURES_DUPLICATE("featuresDuplicate"),
+    /** 'features' is longer than max-dimension. */
+    TOO_MANY_ELEMENTS("tooManyElements"),
+    /** An element of 'features' that is not a number. */
+    ELEMENT_NOT_A_NUMBER("elementNotANumber"),
+    /** A number that does not fit a finite double, or whose activation would not. */
+    NUMBER_NOT_FINITE("numberNotFinite"),
+    /** A length other than the configured dimension. */
+    WRONG_DIMENSION("wrongDimension"),
+    /** The value already has a member the job writes ('derivative' in mode both, 'alpha_gradient'). */
+    MEMBER_CONFLICT("memberConflict"),
+    /** The result would be too large: for a byte array, or for the output producer. */
+    OUTPUT_TOO_LARGE("outputTooLarge"),
+    /** A failure of the job itself (a bug), not of the record. */
+    INTERNAL("internal");
+
+    private final String metricName;
+
+    RejectKind(String metricName) {
+        this.metricName = metricName;
+    }
+
+    /** The kind's name in metrics, camelCase, e.g. {@code invalidUtf8}. */
+    public String metricName() {
+        return metricName;
+    }
+}

@@ -1,0 +1,156 @@
+package dev.elustream.codec;
+
+import static dev.elustream.codec.JsonTestSupport.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.elustream.codec.HostileCorpusTest.Case;
+import dev.elustream.codec.HostileCorpusTest.Outcome;
+import dev.elustream.math.Elu;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/** Every reject carries the kind that matches its reason, as the README's table pairs them. */
+class RejectKindTest {
+
+    private static final EluJsonTransformer BOTH = new EluJsonTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, 0, 8);
+    private static final EluJsonTransformer DIMENSION_2 = new EluJsonTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, 2, 8);
+
+    private static VectorRejectedException reject(EluJsonTransformer transformer, byte[] value) {
+        VectorRejectedException e = catchThrowableOfType(VectorRejectedException.class, () -> transformer.transform(value));
+        assertThat(e).as("rejected").isNotNull();
+        return e;
+    }
+
+    static Stream<Arguments> onePerKind() {
+        return Stream.of(
+                Arguments.of(RejectKind.EMPTY, BOTH, new byte[0]),
+                Arguments.of(RejectKind.INVALID_UTF8, BOTH, new byte[] {'{', (byte) 0xC3, '}'}),
+                Arguments.of(RejectKind.BYTE_ORDER_MARK, BOTH, new byte[] {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF, '{', '}'}),
+                Arguments.of(RejectKind.INVALID_JSON, BOTH, utf8("{\"features\":[1,]}")),
+                Arguments.of(RejectKind.INVALID_JSON, BOTH, utf8(" ")),
+                Arguments.of(RejectKind.INVALID_JSON, BOTH, new byte[] {0, '{', 0, '}'}),
+                Arguments.of(RejectKind.INVALID_JSON, BOTH, utf8("{\"features\":[1]} {}")),
+                Arguments.of(RejectKind.PARSER_LIMIT, BOTH, utf8("[".repeat(1001) + "]".repeat(1001))),
+                Arguments.of(RejectKind.PARSER_LIMIT, BOTH, utf8("{\"features\":[" + "1".repeat(1001) + "]}")),
+                Arguments.of(RejectKind.NOT_AN_OBJECT, BOTH, utf8("[1]")),
+                Arguments.of(RejectKind.FEATURES_MISSING, BOTH, utf8("{\"id\":1}")),
+                Arguments.of(RejectKind.FEATURES_NOT_AN_ARRAY, BOTH, utf8("{\"features\":\"1,2\"}")),
+                Arguments.of(RejectKind.FEATURES_EMPTY, BOTH, utf8("{\"features\":[]}")),
+                Arguments.of(RejectKind.FEATURES_DUPLICATE, BOTH, utf8("{\"features\":[1],\"features\":[2]}")),
+                Arguments.of(RejectKind.TOO_MANY_ELEMENTS, BOTH, utf8("{\"features\":[1,2,3,4,5,6,7,8,9]}")),
+                Arguments.of(RejectKind.ELEMENT_NOT_A_NUMBER, BOTH, utf8("{\"features\":[1,null]}")),
+                Arguments.of(RejectKind.NUMBER_NOT_FINITE, BOTH, utf8("{\"features\":[1e999]}")),
+                Arguments.of(RejectKind.WRONG_DIMENSION, DIMENSION_2, utf8("{\"features\":[1]}")),
+                Arguments.of(RejectKind.MEMBER_CONFLICT, BOTH, utf8("{\"features\":[1],\"derivative\":[1]}")));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("onePerKind")
+    void tagsEachRejectWithItsKind(RejectKind kind, EluJsonTransformer transformer, byte[] value) {
+        VectorRejectedException e = reject(transformer, value);
+        assertThat(e.kind()).as(e.reason()).isEqualTo(kind);
+        assertThat(kindOf(e.reason())).as("the README pairs '%s' with", e.reason()).isEqualTo(kind);
+    }
+
+    @Test
+    void coversEveryKindTheCodecCanTellApart() {
+        Set<RejectKind> covered = EnumSet.noneOf(RejectKind.class);
+        onePerKind().forEach(a -> covered.add((RejectKind) a.get()[0]));
+        // Only the job tells an output too large for its producer; internal is a bug of ours.
+        assertThat(EnumSet.complementOf(EnumSet.copyOf(covered)))
+                .containsExactlyInAnyOrder(RejectKind.OUTPUT_TOO_LARGE, RejectKind.INTERNAL);
+    }
+
+    @Test
+    void keepsTheKindOfTheProblemThatIsReported() {
+        // The first problem of the lowest rank wins, and its kind with it.
+        assertThat(reject(BOTH, utf8("{\"features\":[1e999,\"x\"]}")).kind()).isEqualTo(RejectKind.NUMBER_NOT_FINITE);
+        assertThat(reject(BOTH, utf8("{\"features\":[\"x\",1e999]}")).kind()).isEqualTo(RejectKind.ELEMENT_NOT_A_NUMBER);
+        assertThat(reject(BOTH, utf8("{\"features\":[\"x\"],\"features\":[1]}")).kind())
+                .isEqualTo(RejectKind.FEATURES_DUPLICATE);
+        assertThat(reject(BOTH, utf8("{\"features\":[\"x\",2,3,4,5,6,7,8,9]}")).kind())
+                .isEqualTo(RejectKind.TOO_MANY_ELEMENTS);
+        // and a transformer that rejected a record starts afresh on the next one
+        assertThat(reject(BOTH, utf8("{\"features\":[]}")).kind()).isEqualTo(RejectKind.FEATURES_EMPTY);
+    }
+
+    @Test
+    void tagsEveryRejectOfTheHostileCorpusAsItsReasonSays() {
+        EluJsonTransformer transformer = new EluJsonTransformer(
+                Elu.withAlpha(1.0), OutputMode.BOTH, 0, HostileCorpusTest.MAX_DIMENSION);
+        int checked = 0;
+        for (Case c : HostileCorpusTest.Corpus.load()) {
+            if (c.outcome() == Outcome.REJECT) {
+                VectorRejectedException e = reject(transformer, c.value());
+                assertThat(e.kind()).as("%s: %s", c.name(), e.reason()).isEqualTo(kindOf(e.reason()));
+                checked++;
+            }
+        }
+        assertThat(checked).isGreaterThanOrEqualTo(50);
+    }
+
+    @Test
+    void hasStableCamelCaseMetricNames() {
+        assertThat(Arrays.stream(RejectKind.values()).map(RejectKind::metricName))
+                .doesNotHaveDuplicates()
+                .allMatch(name -> name.matches("[a-z][a-zA-Z0-9]*"))
+                .contains("empty", "invalidUtf8", "byteOrderMark", "invalidJson", "parserLimit", "notAnObject",
+                        "featuresMissing", "featuresNotAnArray", "featuresEmpty", "featuresDuplicate",
+                        "tooManyElements", "elementNotANumber", "numberNotFinite", "wrongDimension", "memberConflict",
+                        "outputTooLarge", "internal");
+        for (RejectKind kind : RejectKind.values()) {
+            // the enum constant in camelCase, so that a dashboard can be read against the code
+            StringBuilder camel = new StringBuilder();
+            for (String word : kind.name().toLowerCase().split("_")) {
+                camel.append(camel.length() == 0 ? word : Character.toUpperCase(word.charAt(0)) + word.substring(1));
+            }
+            assertThat(kind.metricName()).isEqualTo(camel.toString());
+        }
+    }
+
+    /** The kind the README's "What is rejected" table gives a reason. */
+    static RejectKind kindOf(String reason) {
+        if (reason.startsWith("value is empty")) {
+            return RejectKind.EMPTY;
+        } else if (reason.startsWith("value is not valid UTF-8")) {
+            return RejectKind.INVALID_UTF8;
+        } else if (reason.startsWith("value starts with a UTF-8 byte-order mark")) {
+            return RejectKind.BYTE_ORDER_MARK;
+        } else if (reason.startsWith("value is not valid JSON")) {
+            return RejectKind.INVALID_JSON;
+        } else if (reason.contains("(parser limit)")) {
+            return RejectKind.PARSER_LIMIT;
+        } else if (reason.endsWith(", expected a JSON object with a 'features' array")) {
+            return RejectKind.NOT_AN_OBJECT;
+        } else if (reason.equals("'features' is missing")) {
+            return RejectKind.FEATURES_MISSING;
+        } else if (reason.equals("'features' is empty")) {
+            return RejectKind.FEATURES_EMPTY;
+        } else if (reason.equals("'features' appears twice")) {
+            return RejectKind.FEATURES_DUPLICATE;
+        } else if (reason.endsWith("(max-dimension)")) {
+            return RejectKind.TOO_MANY_ELEMENTS;
+        } else if (reason.endsWith("(dimension)")) {
+            return RejectKind.WRONG_DIMENSION;
+        } else if (reason.endsWith(", expected an array of numbers")) {
+            return RejectKind.FEATURES_NOT_AN_ARRAY;
+        } else if (reason.startsWith("features[") && reason.endsWith(", expected a number")) {
+            return RejectKind.ELEMENT_NOT_A_NUMBER;
+        } else if (reason.startsWith("features[") && (reason.endsWith(" does not fit a finite double")
+                || reason.contains("would not fit a finite double"))) {
+            return RejectKind.NUMBER_NOT_FINITE;
+        } else if (reason.startsWith("value already has a ")) {
+            return RejectKind.MEMBER_CONFLICT;
+        } else if (reason.startsWith("the transformed value would be larger") || reason.startsWith("output record would be")) {
+            return RejectKind.OUTPUT_TOO_LARGE;
+        }
+        throw new AssertionError("a reason the README does not list: " + reason);
+    }
+}
