@@ -1,0 +1,37 @@
+package dev.elustream.sql;
+
+import dev.elustream.math.ActivationKind;
+import javax.annotation.Nullable;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.data.ArrayData;
+
+/**
+ * SQL {@code CELU(features ARRAY<DOUBLE> [, alpha DOUBLE]) -> ARRAY<DOUBLE>}: f(x) = x for x &gt;
+ * 0, alpha*expm1(x/alpha) for x &lt;= 0, element by element; alpha defaults to 1.0 and must be
+ * finite and &gt; 0.
+ *
+ * <p>A NULL array gives NULL and a NULL element a NULL element in its place; a NULL alpha, or an
+ * alpha out of range computed per row, gives NULL; an alpha literal out of range refuses the query
+ * when it is planned, naming the value. Register with {@code CREATE FUNCTION celu AS
+ * 'dev.elustream.sql.CeluScalarFunction'}.
+ */
+public final class CeluScalarFunction extends ActivationScalarFunction {
+
+    public CeluScalarFunction() {
+        super(ActivationKind.CELU, Output.VALUE);
+    }
+
+    /** CELU(features). */
+    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
+    public @Nullable ArrayData eval(@DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features) {
+        return apply(features);
+    }
+
+    /** CELU(features, alpha). */
+    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
+    public @Nullable ArrayData eval(
+            @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features,
+            @Nullable Double alpha) {
+        return apply(features, alpha);
+    }
+}

@@ -1,0 +1,37 @@
+package dev.elustream.sql;
+
+import dev.elustream.math.ActivationKind;
+import javax.annotation.Nullable;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.data.ArrayData;
+
+/**
+ * SQL {@code ELU_ALPHA_GRADIENT(features ARRAY<DOUBLE> [, alpha DOUBLE]) -> ARRAY<DOUBLE>}:
+ * df/dalpha = expm1(x) for x &lt;= 0, 0 for x &gt; 0, element by element; it does not depend on
+ * alpha, which must still be finite and &gt;= 0 (default 1.0).
+ *
+ * <p>A NULL array gives NULL and a NULL element a NULL element in its place; a NULL alpha, or an
+ * alpha out of range computed per row, gives NULL; an alpha literal out of range refuses the query
+ * when it is planned, naming the value. Register with {@code CREATE FUNCTION elu_alpha_gradient AS
+ * 'dev.elustream.sql.EluAlphaGradientScalarFunction'}.
+ */
+public final class EluAlphaGradientScalarFunction extends ActivationScalarFunction {
+
+    public EluAlphaGradientScalarFunction() {
+        super(ActivationKind.ELU, Output.ALPHA_GRADIENT);
+    }
+
+    /** ELU_ALPHA_GRADIENT(features). */
+    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
+    public @Nullable ArrayData eval(@DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features) {
+        return apply(features);
+    }
+
+    /** ELU_ALPHA_GRADIENT(features, alpha). */
+    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
+    public @Nullable ArrayData eval(
+            @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features,
+            @Nullable Double alpha) {
+        return apply(features, alpha);
+    }
+}
