@@ -3,13 +3,13 @@ package dev.elustream.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.elustream.job.EluJob;
-import dev.elustream.job.EluPipeline;
 import dev.elustream.job.JobConfig;
 import dev.elustream.job.KafkaConnectors;
 import dev.elustream.launcher.EmbeddedKafka;
 import dev.elustream.testing.EluRecords;
 import dev.elustream.testing.EluRecords.Case;
 import dev.elustream.testing.KafkaTestSupport;
+import dev.elustream.testing.TestJobs;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -49,18 +49,8 @@ class BrokerOutageITCase {
             Map<Integer, RecordMetadata> positions =
                     new HashMap<>(EluRecords.produce(kafka.bootstrapServers(), "outage-in", before));
 
-            Map<String, String> values = new HashMap<>();
-            values.put("bootstrap-servers", kafka.bootstrapServers());
-            values.put("input-topic", "outage-in");
-            values.put("output-topic", "outage-out");
-            values.put("dead-letter-topic", "outage-dlq");
-            values.put("group-id", "outage");
-            values.put("starting-offsets", "earliest");
-            values.put("checkpoint-interval", "1s");
-            values.put("transactional-id-prefix", "outage");
-            values.put("parallelism", Integer.toString(PARALLELISM));
-            values.put("max-dimension", Integer.toString(MAX_DIMENSION));
-            JobConfig config = JobConfig.fromMap(values);
+            JobConfig config = TestJobs.config(kafka.bootstrapServers(), "outage", PARALLELISM,
+                    "max-dimension", Integer.toString(MAX_DIMENSION));
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             EluJob.configure(env, config);
@@ -71,8 +61,7 @@ class BrokerOutageITCase {
             restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(2));
             env.configure(restarts);
             // Unbounded, as in production: the job keeps running across the outage.
-            EluPipeline.build(env, KafkaConnectors.sourceBuilder(config).build(), KafkaConnectors.outputSink(config),
-                    KafkaConnectors.deadLetterSink(config), config.eluSettings());
+            TestJobs.build(env, config, KafkaConnectors.sourceBuilder(config).build());
             JobClient job = env.executeAsync(config.jobName());
             try {
                 // Mid-stream: some output committed, the rest still to come.

@@ -5,15 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.elustream.flink.KafkaRecord;
 import dev.elustream.flink.KafkaRecordDeserializer;
 import dev.elustream.job.EluJob;
-import dev.elustream.job.EluPipeline;
 import dev.elustream.job.JobConfig;
 import dev.elustream.job.KafkaConnectors;
 import dev.elustream.launcher.EmbeddedKafka;
 import dev.elustream.testing.EluRecords;
 import dev.elustream.testing.EluRecords.Case;
+import dev.elustream.testing.TestJobs;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -124,19 +123,9 @@ class InjectedFailureITCase {
     private static JobExecutionResult runWithFailures(String prefix, String guarantee) throws Exception {
         FailingDeserializer.SEEN.set(0);
         FailingDeserializer.FAILURES.set(0);
-        Map<String, String> values = new HashMap<>();
-        values.put("bootstrap-servers", kafka.bootstrapServers());
-        values.put("input-topic", prefix + "-in");
-        values.put("output-topic", prefix + "-out");
-        values.put("dead-letter-topic", prefix + "-dlq");
-        values.put("group-id", prefix);
-        values.put("starting-offsets", "earliest");
-        values.put("delivery-guarantee", guarantee);
-        values.put("checkpoint-interval", "500ms");
-        values.put("transactional-id-prefix", prefix);
-        values.put("parallelism", Integer.toString(PARALLELISM));
-        values.put("max-dimension", Integer.toString(MAX_DIMENSION));
-        JobConfig config = JobConfig.fromMap(values);
+        JobConfig config = TestJobs.config(kafka.bootstrapServers(), prefix, PARALLELISM,
+                "delivery-guarantee", guarantee, "checkpoint-interval", "500ms",
+                "max-dimension", Integer.toString(MAX_DIMENSION));
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         EluJob.configure(env, config);
@@ -145,14 +134,10 @@ class InjectedFailureITCase {
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, FAIL_AT.length + 2);
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
         env.configure(restarts);
-        EluPipeline.build(env,
-                KafkaConnectors.sourceBuilder(config)
-                        .setDeserializer(new FailingDeserializer())
-                        .setBounded(OffsetsInitializer.latest())
-                        .build(),
-                KafkaConnectors.outputSink(config),
-                KafkaConnectors.deadLetterSink(config),
-                config.eluSettings());
+        TestJobs.build(env, config, KafkaConnectors.sourceBuilder(config)
+                .setDeserializer(new FailingDeserializer())
+                .setBounded(OffsetsInitializer.latest())
+                .build());
         return env.execute(config.jobName());
     }
 }

@@ -3,13 +3,13 @@ package dev.elustream.faults;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.elustream.job.EluJob;
-import dev.elustream.job.EluPipeline;
 import dev.elustream.job.JobConfig;
 import dev.elustream.job.KafkaConnectors;
 import dev.elustream.launcher.EmbeddedKafka;
 import dev.elustream.testing.EluRecords;
 import dev.elustream.testing.EluRecords.Case;
 import dev.elustream.testing.KafkaTestSupport;
+import dev.elustream.testing.TestJobs;
 import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -60,18 +60,8 @@ class UpgradeSavepointITCase {
             .build());
 
     private static JobConfig config(EmbeddedKafka kafka) {
-        Map<String, String> values = new HashMap<>();
-        values.put("bootstrap-servers", kafka.bootstrapServers());
-        values.put("input-topic", "upgrade-in");
-        values.put("output-topic", "upgrade-out");
-        values.put("dead-letter-topic", "upgrade-dlq");
-        values.put("group-id", "upgrade");
-        values.put("starting-offsets", "earliest");
-        values.put("checkpoint-interval", "1s");
-        values.put("transactional-id-prefix", "upgrade");
-        values.put("parallelism", Integer.toString(PARTITIONS));
-        values.put("max-dimension", Integer.toString(MAX_DIMENSION));
-        return JobConfig.fromMap(values);
+        return TestJobs.config(kafka.bootstrapServers(), "upgrade", PARTITIONS, "max-dimension",
+                Integer.toString(MAX_DIMENSION));
     }
 
     /**
@@ -100,8 +90,7 @@ class UpgradeSavepointITCase {
         Configuration conf = new Configuration(extra);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
         env.configure(conf);
-        EluPipeline.build(env, KafkaConnectors.sourceBuilder(config).build(), KafkaConnectors.outputSink(config),
-                KafkaConnectors.deadLetterSink(config), config.eluSettings());
+        TestJobs.build(env, config, KafkaConnectors.sourceBuilder(config).build());
         return env.executeAsync(config.jobName());
     }
 

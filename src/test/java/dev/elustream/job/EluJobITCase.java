@@ -6,15 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.elustream.launcher.EmbeddedKafka;
 import dev.elustream.testing.EluRecords;
 import dev.elustream.testing.EluRecords.Case;
+import dev.elustream.testing.TestJobs;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
@@ -86,30 +83,15 @@ class EluJobITCase {
         kafka.createTopics(PARALLELISM, in, out, dlq);
         Map<Integer, RecordMetadata> positions = EluRecords.produce(kafka.bootstrapServers(), in, cases);
 
-        Map<String, String> values = new HashMap<>();
-        values.put("bootstrap-servers", kafka.bootstrapServers());
-        values.put("input-topic", in);
-        values.put("output-topic", out);
-        values.put("dead-letter-topic", dlq);
-        values.put("group-id", prefix + "-group");
-        values.put("starting-offsets", "earliest");
-        values.put("checkpoint-interval", "1s");
-        values.put("transactional-id-prefix", prefix);
-        values.put("parallelism", Integer.toString(PARALLELISM));
-        values.putAll(extra);
-        JobConfig config = JobConfig.fromMap(values);
+        List<String> keyValues = new ArrayList<>();
+        extra.forEach((k, v) -> {
+            keyValues.add(k);
+            keyValues.add(v);
+        });
+        JobConfig config = TestJobs.config(kafka.bootstrapServers(), prefix, PARALLELISM, keyValues.toArray(String[]::new));
         TopicCheck.check(config, Duration.ofSeconds(10));
-
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        EluJob.configure(env, config);
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
-        env.configure(noRestarts);
-        EluPipeline.build(env,
-                KafkaConnectors.sourceBuilder(config).setBounded(OffsetsInitializer.latest()).build(),
-                KafkaConnectors.outputSink(config),
-                KafkaConnectors.deadLetterSink(config),
-                config.eluSettings());
+        StreamExecutionEnvironment env = TestJobs.environment(config);
+        TestJobs.build(env, config, TestJobs.boundedSource(config));
         env.execute(config.jobName());
 
         EluRecords.verify(kafka.bootstrapServers(), in, out, dlq, cases, positions, id -> alpha, Duration.ofSeconds(120));
