@@ -47,25 +47,33 @@ public final class KafkaTestSupport {
         return out;
     }
 
+    /** A byte-array consumer with the given isolation level, assigned to every partition of the topic from its beginning. */
+    private static KafkaConsumer<byte[], byte[]> consumerAtBeginning(String bootstrapServers, String topic, String isolation) {
+        Properties p = new Properties();
+        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
+        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 * 1024 * 1024));
+        KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
+            partitions.add(new TopicPartition(topic, info.partition()));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        return consumer;
+    }
+
     /**
      * Reads a topic from the beginning to its current end (the last stable offset: with
      * read_committed, open transactions are waited for) and returns every record, partition by
      * partition in offset order. For topics nobody writes to any more.
      */
     public static List<ConsumerRecord<byte[], byte[]>> readToEnd(String bootstrapServers, String topic, Duration deadline) {
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 * 1024 * 1024));
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(topic, info.partition()));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<byte[], byte[]> consumer = consumerAtBeginning(bootstrapServers, topic, "read_committed")) {
+            java.util.Set<TopicPartition> partitions = consumer.assignment();
             java.util.Map<TopicPartition, Long> end = consumer.endOffsets(partitions, Duration.ofSeconds(30));
             long until = System.nanoTime() + deadline.toNanos();
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
@@ -87,17 +95,8 @@ public final class KafkaTestSupport {
     public static String describe(String bootstrapServers, String topic) {
         StringBuilder sb = new StringBuilder(topic).append(':');
         for (String isolation : List.of("read_uncommitted", "read_committed")) {
-            Properties p = new Properties();
-            p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-            p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
-            try (KafkaConsumer<byte[], byte[]> consumer =
-                    new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-                List<TopicPartition> partitions = new ArrayList<>();
-                for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                    partitions.add(new TopicPartition(topic, info.partition()));
-                }
-                consumer.assign(partitions);
-                consumer.seekToBeginning(partitions);
+            try (KafkaConsumer<byte[], byte[]> consumer = consumerAtBeginning(bootstrapServers, topic, isolation)) {
+                java.util.Set<TopicPartition> partitions = consumer.assignment();
                 java.util.Map<Integer, Integer> counts = new java.util.TreeMap<>();
                 long until = System.nanoTime() + 10_000_000_000L;
                 while (System.nanoTime() < until) {
@@ -122,20 +121,8 @@ public final class KafkaTestSupport {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
             String bootstrapServers, String topic, int expected, Duration deadline, Duration settle) {
-        Properties p = new Properties();
-        p.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.setProperty(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.setProperty(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(8 * 1024 * 1024));
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = new ArrayList<>();
-            for (PartitionInfo info : consumer.partitionsFor(topic, Duration.ofSeconds(30))) {
-                partitions.add(new TopicPartition(topic, info.partition()));
-            }
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
+        try (KafkaConsumer<byte[], byte[]> consumer = consumerAtBeginning(bootstrapServers, topic, "read_committed")) {
             long end = System.nanoTime() + deadline.toNanos();
             long settleEnd = Long.MAX_VALUE;
             while (System.nanoTime() < Math.min(end, settleEnd)) {
