@@ -1,9 +1,6 @@
 package dev.elustream.sql;
 
 import dev.elustream.math.ActivationKind;
-import javax.annotation.Nullable;
-import org.apache.flink.table.annotation.DataTypeHint;
-import org.apache.flink.table.data.ArrayData;
 
 /**
  * SQL {@code CELU_DERIVATIVE(features ARRAY<DOUBLE> [, alpha DOUBLE]) -> ARRAY<DOUBLE>}: f'(x) = 1
@@ -15,23 +12,9 @@ import org.apache.flink.table.data.ArrayData;
  * when it is planned, naming the value. Register with {@code CREATE FUNCTION celu_derivative AS
  * 'dev.elustream.sql.CeluDerivativeScalarFunction'}.
  */
-public final class CeluDerivativeScalarFunction extends ActivationScalarFunction {
+public final class CeluDerivativeScalarFunction extends AlphaActivationScalarFunction {
 
     public CeluDerivativeScalarFunction() {
         super(ActivationKind.CELU, Output.DERIVATIVE);
-    }
-
-    /** CELU_DERIVATIVE(features). */
-    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
-    public @Nullable ArrayData eval(@DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features) {
-        return apply(features);
-    }
-
-    /** CELU_DERIVATIVE(features, alpha). */
-    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
-    public @Nullable ArrayData eval(
-            @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features,
-            @Nullable Double alpha) {
-        return apply(features, alpha);
     }
 }

@@ -1,9 +1,6 @@
 package dev.elustream.sql;
 
 import dev.elustream.math.ActivationKind;
-import javax.annotation.Nullable;
-import org.apache.flink.table.annotation.DataTypeHint;
-import org.apache.flink.table.data.ArrayData;
 
 /**
  * SQL {@code CELU(features ARRAY<DOUBLE> [, alpha DOUBLE]) -> ARRAY<DOUBLE>}: f(x) = x for x &gt;
@@ -15,23 +12,9 @@ import org.apache.flink.table.data.ArrayData;
  * when it is planned, naming the value. Register with {@code CREATE FUNCTION celu AS
  * 'dev.elustream.sql.CeluScalarFunction'}.
  */
-public final class CeluScalarFunction extends ActivationScalarFunction {
+public final class CeluScalarFunction extends AlphaActivationScalarFunction {
 
     public CeluScalarFunction() {
         super(ActivationKind.CELU, Output.VALUE);
-    }
-
-    /** CELU(features). */
-    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
-    public @Nullable ArrayData eval(@DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features) {
-        return apply(features);
-    }
-
-    /** CELU(features, alpha). */
-    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
-    public @Nullable ArrayData eval(
-            @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features,
-            @Nullable Double alpha) {
-        return apply(features, alpha);
     }
 }

@@ -1,9 +1,6 @@
 package dev.elustream.sql;
 
 import dev.elustream.math.ActivationKind;
-import javax.annotation.Nullable;
-import org.apache.flink.table.annotation.DataTypeHint;
-import org.apache.flink.table.data.ArrayData;
 
 /**
  * SQL {@code ELU_ALPHA_GRADIENT(features ARRAY<DOUBLE> [, alpha DOUBLE]) -> ARRAY<DOUBLE>}:
@@ -15,23 +12,9 @@ import org.apache.flink.table.data.ArrayData;
  * when it is planned, naming the value. Register with {@code CREATE FUNCTION elu_alpha_gradient AS
  * 'dev.elustream.sql.EluAlphaGradientScalarFunction'}.
  */
-public final class EluAlphaGradientScalarFunction extends ActivationScalarFunction {
+public final class EluAlphaGradientScalarFunction extends AlphaActivationScalarFunction {
 
     public EluAlphaGradientScalarFunction() {
         super(ActivationKind.ELU, Output.ALPHA_GRADIENT);
-    }
-
-    /** ELU_ALPHA_GRADIENT(features). */
-    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
-    public @Nullable ArrayData eval(@DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features) {
-        return apply(features);
-    }
-
-    /** ELU_ALPHA_GRADIENT(features, alpha). */
-    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
-    public @Nullable ArrayData eval(
-            @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features,
-            @Nullable Double alpha) {
-        return apply(features, alpha);
     }
 }

@@ -1,9 +1,6 @@
 package dev.elustream.sql;
 
 import dev.elustream.math.ActivationKind;
-import javax.annotation.Nullable;
-import org.apache.flink.table.annotation.DataTypeHint;
-import org.apache.flink.table.data.ArrayData;
 
 /**
  * SQL {@code ELU_DERIVATIVE(features ARRAY<DOUBLE> [, alpha DOUBLE]) -> ARRAY<DOUBLE>}: f'(x) = 1
@@ -15,23 +12,9 @@ import org.apache.flink.table.data.ArrayData;
  * when it is planned, naming the value. Register with {@code CREATE FUNCTION elu_derivative AS
  * 'dev.elustream.sql.EluDerivativeScalarFunction'}.
  */
-public final class EluDerivativeScalarFunction extends ActivationScalarFunction {
+public final class EluDerivativeScalarFunction extends AlphaActivationScalarFunction {
 
     public EluDerivativeScalarFunction() {
         super(ActivationKind.ELU, Output.DERIVATIVE);
-    }
-
-    /** ELU_DERIVATIVE(features). */
-    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
-    public @Nullable ArrayData eval(@DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features) {
-        return apply(features);
-    }
-
-    /** ELU_DERIVATIVE(features, alpha). */
-    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
-    public @Nullable ArrayData eval(
-            @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features,
-            @Nullable Double alpha) {
-        return apply(features, alpha);
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.elustream.testing.KafkaTestSupport;
+import dev.elustream.testing.StandaloneJarProcess;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -14,12 +15,9 @@ import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -31,66 +29,7 @@ import org.junit.jupiter.api.Test;
  */
 class StandaloneJarITCase {
 
-    private static final Path JAR = Path.of("target", "elu-stream-standalone.jar");
     private static final ObjectMapper JSON = new ObjectMapper();
-
-    /** A child JVM whose stdout and stderr go to files, read as they grow. */
-    static final class Child implements AutoCloseable {
-        final Process process;
-        private final Path out;
-        private final Path err;
-
-        Child(String... args) throws IOException {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(ProcessHandle.current().info().command().orElse("java"));
-            cmd.add("-Xmx768m");
-            cmd.add("-jar");
-            cmd.add(JAR.toString());
-            cmd.addAll(List.of(args));
-            out = Files.createTempFile("elu-stream-child", ".out");
-            err = Files.createTempFile("elu-stream-child", ".err");
-            process = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        }
-
-        String out() {
-            return read(out);
-        }
-
-        String err() {
-            return read(err);
-        }
-
-        private static String read(Path file) {
-            try {
-                return Files.readString(file, UTF_8);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }
-
-        void awaitOutput(String text, Duration timeout) throws InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!out().contains(text)) {
-                assertThat(process.isAlive()).as("exited early: %s%n%s", out(), err()).isTrue();
-                assertThat(System.nanoTime()).as("'%s' within %s: %s%n%s", text, timeout, out(), err())
-                        .isLessThan(deadline);
-                Thread.sleep(100);
-            }
-        }
-
-        int awaitExit(Duration timeout) throws InterruptedException {
-            assertThat(process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS))
-                    .as("exits within %s: %s%n%s", timeout, out(), err()).isTrue();
-            return process.exitValue();
-        }
-
-        @Override
-        public void close() throws IOException {
-            process.destroyForcibly();
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
-    }
 
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
@@ -100,11 +39,11 @@ class StandaloneJarITCase {
 
     @Test
     void localRunsTheJobOnItsOwnBrokerAndStopsCleanlyOnSigterm() throws Exception {
-        assertThat(JAR).exists();
+        assertThat(StandaloneJarProcess.JAR).exists();
         int kafkaPort = freePort();
         int webPort = freePort();
         String bootstrap = "127.0.0.1:" + kafkaPort;
-        try (Child local = new Child("local", "--kafka-port", Integer.toString(kafkaPort),
+        try (StandaloneJarProcess local = new StandaloneJarProcess("local", "--kafka-port", Integer.toString(kafkaPort),
                 "--web-port", Integer.toString(webPort), "--checkpoint-interval", "1s", "--alpha", "0.5")) {
             local.awaitOutput("Press Ctrl-C to stop.", Duration.ofSeconds(120));
             assertThat(local.out()).contains("Kafka:        " + bootstrap, "http://localhost:" + webPort,
@@ -200,7 +139,7 @@ class StandaloneJarITCase {
     @Test
     void localFailsWithinSecondsWhenTheGivenBrokerIsUnreachable() throws Exception {
         long start = System.nanoTime();
-        try (Child local = new Child("local", "--bootstrap-servers", "127.0.0.1:" + freePort(),
+        try (StandaloneJarProcess local = new StandaloneJarProcess("local", "--bootstrap-servers", "127.0.0.1:" + freePort(),
                 "--web-port", Integer.toString(freePort()))) {
             int rc = local.awaitExit(Duration.ofSeconds(60));
             assertThat(rc).isEqualTo(2);
@@ -214,7 +153,7 @@ class StandaloneJarITCase {
     void localFailsNamingTheTopicsThatAreMissing() throws Exception {
         try (EmbeddedKafka kafka = EmbeddedKafka.start(0)) {
             kafka.createTopics(1, "features");
-            try (Child local = new Child("local", "--bootstrap-servers", kafka.bootstrapServers(),
+            try (StandaloneJarProcess local = new StandaloneJarProcess("local", "--bootstrap-servers", kafka.bootstrapServers(),
                     "--web-port", Integer.toString(freePort()))) {
                 assertThat(local.awaitExit(Duration.ofSeconds(60))).isEqualTo(2);
                 assertThat(local.err()).contains("elu-stream: topics features-elu, features-dlq do not exist on "
@@ -225,7 +164,7 @@ class StandaloneJarITCase {
 
     @Test
     void applyFiltersStdinToStdout() throws Exception {
-        try (Child apply = new Child("apply", "--alpha", "2")) {
+        try (StandaloneJarProcess apply = new StandaloneJarProcess("apply", "--alpha", "2")) {
             apply.process.getOutputStream().write("{\"features\":[-1]}\n{\"features\":[]}\n".getBytes(UTF_8));
             apply.process.getOutputStream().close();
             assertThat(apply.awaitExit(Duration.ofSeconds(30))).isEqualTo(1);

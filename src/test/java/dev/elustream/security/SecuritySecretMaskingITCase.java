@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.elustream.launcher.EmbeddedKafka;
+import dev.elustream.testing.StandaloneJarProcess;
 import dev.elustream.testing.KafkaTestSupport;
 import dev.elustream.testing.TestCertificates;
 import dev.elustream.testing.TestCertificates.Store;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SecuritySecretMaskingITCase {
 
-    private static final Path JAR = Path.of("target", "elu-stream-standalone.jar");
+    private static final Path JAR = StandaloneJarProcess.JAR;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String USER = "elu-job";
 
@@ -86,7 +86,8 @@ class SecuritySecretMaskingITCase {
                     "--checkpoint-interval", "1s"));
             kafkaKeys.forEach((k, v) -> args.addAll(List.of("--kafka." + k, v)));
 
-            try (Child local = new Child(logConfig, args)) {
+            try (StandaloneJarProcess local = new StandaloneJarProcess(
+                    List.of("-Dlog4j2.configurationFile=" + logConfig.toAbsolutePath()), args)) {
                 local.awaitOutput("Press Ctrl-C to stop.", Duration.ofSeconds(120));
 
                 // The job's clients authenticated: a record goes through, another to the dead letters.
@@ -155,59 +156,6 @@ class SecuritySecretMaskingITCase {
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();
-        }
-    }
-
-    /** {@code java -jar target/elu-stream-standalone.jar ARGS}, stdout and stderr to files. */
-    private static final class Child implements AutoCloseable {
-        final Process process;
-        private final Path out;
-        private final Path err;
-
-        Child(Path logConfig, List<String> args) throws IOException {
-            List<String> cmd = new ArrayList<>();
-            cmd.add(ProcessHandle.current().info().command().orElse("java"));
-            cmd.add("-Xmx768m");
-            cmd.add("-Dlog4j2.configurationFile=" + logConfig.toAbsolutePath());
-            cmd.add("-jar");
-            cmd.add(JAR.toString());
-            cmd.addAll(args);
-            out = Files.createTempFile("elu-stream-masking", ".out");
-            err = Files.createTempFile("elu-stream-masking", ".err");
-            process = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        }
-
-        String out() {
-            return read(out);
-        }
-
-        String err() {
-            return read(err);
-        }
-
-        private static String read(Path file) {
-            try {
-                return Files.readString(file, UTF_8);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-
-        void awaitOutput(String text, Duration timeout) throws InterruptedException {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (!out().contains(text)) {
-                assertThat(process.isAlive()).as("exited early: %s%n%s", out(), err()).isTrue();
-                assertThat(System.nanoTime()).as("'%s' within %s: %s%n%s", text, timeout, out(), err())
-                        .isLessThan(deadline);
-                Thread.sleep(100);
-            }
-        }
-
-        @Override
-        public void close() throws IOException {
-            process.destroyForcibly();
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
         }
     }
 }

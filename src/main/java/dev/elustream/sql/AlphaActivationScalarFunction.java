@@ -1,0 +1,31 @@
+package dev.elustream.sql;
+
+import dev.elustream.math.ActivationKind;
+import javax.annotation.Nullable;
+import org.apache.flink.table.annotation.DataTypeHint;
+import org.apache.flink.table.data.ArrayData;
+
+/**
+ * Base of the SQL functions that take an optional alpha: {@code NAME(features ARRAY<DOUBLE> [, alpha
+ * DOUBLE]) -> ARRAY<DOUBLE>}, with the default alpha when it is left out.
+ */
+public abstract class AlphaActivationScalarFunction extends ActivationScalarFunction {
+
+    AlphaActivationScalarFunction(ActivationKind kind, Output output) {
+        super(kind, output);
+    }
+
+    /** NAME(features), with the default alpha. */
+    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
+    public @Nullable ArrayData eval(@DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features) {
+        return apply(features);
+    }
+
+    /** NAME(features, alpha). */
+    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
+    public @Nullable ArrayData eval(
+            @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features,
+            @Nullable Double alpha) {
+        return apply(features, alpha);
+    }
+}
