@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds target/benchmarks.jar (Maven profile `bench`) and runs one group of JMH benchmarks.
+#
+#   src/jmh/bench.sh kernels [JMH options]   KernelBench; then a table of ns per element
+#   src/jmh/bench.sh json    [JMH options]   JsonCodecBench with -prof gc (bytes per record)
+#
+# JMH options go after the group, e.g. a first figure in a few minutes:
+#   src/jmh/bench.sh kernels -p kernel=SCALAR -wi 3 -i 5 -f 1 -w 1s -r 1s
+# Results are also written as CSV to target/bench/results/<group>.csv.
+set -euo pipefail
+
+usage="usage: $0 kernels|json [JMH options]"
+group=${1:?$usage}
+shift
+case "$group" in
+  kernels) bench=KernelBench; profile=() ;;
+  json) bench=JsonCodecBench; profile=(-prof gc) ;;
+  *) echo "unknown group '$group': $usage" >&2; exit 2 ;;
+esac
+
+cd "$(dirname "$0")/../.."
+mvn -o -q -Pbench package
+mkdir -p target/bench/results
+csv=target/bench/results/$group.csv
+java -jar target/benchmarks.jar "$bench" "${profile[@]}" -rf csv -rff "$csv" "$@"
+
+if [ "$group" = kernels ]; then
+  # JMH reports ns per call over the whole array; per element is score / size.
+  echo
+  echo "ns per element (score / size):"
+  awk -F, '
+    NR == 1 { for (i = 1; i <= NF; i++) { gsub(/"/, "", $i); col[$i] = i }; next }
+    {
+      for (i = 1; i <= NF; i++) gsub(/"/, "", $i)
+      name = $col["Benchmark"]; sub(/.*\./, "", name)
+      kernel = ("Param: kernel" in col) ? $col["Param: kernel"] : ""
+      size = $col["Param: size"]
+      printf "%-22s %-7s %6d %10.3f\n", name, kernel, size, $col["Score"] / size
+    }' "$csv"
+fi

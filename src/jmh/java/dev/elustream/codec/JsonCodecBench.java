@@ -1,0 +1,138 @@
+package dev.elustream.codec;
+
+import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ActivationKind;
+import dev.elustream.math.Activations;
+import dev.elustream.math.KernelBench;
+import java.nio.charset.StandardCharsets;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * The JSON codec on one record of 64 or 1024 elements, {@code {"id":"sensor-00042","features":[...],
+ * "ts":1764258000000}}, with the ELU (alpha 1): {@link #transformBoth} and {@link #transformActivation}
+ * are the public {@link EluJsonTransformer#transform} (parse + compute + write, mode both and mode
+ * activation), {@link #parse} and {@link #write} its two halves alone (the package-private parser
+ * and output buffer). One op is one record: run with {@code -prof gc}, {@code gc.alloc.rate.norm} is
+ * the bytes allocated per record. {@code transform} returns a fresh array by contract, so its
+ * allocation is at least the output's size (reported in the setup's log line).
+ *
+ * <p>The features are those of {@link KernelBench#mixedSigns} (half in [-10, 0), half in (0, 10],
+ * seed 42), written as {@code numbers}: {@code LONG} as a producer writing {@code Double.toString}
+ * (16-17 significant digits, e.g. {@code -3.5818388934731496}), {@code SHORT} rounded to quarters
+ * (e.g. {@code 0.25}, {@code -7.5}, {@code 3.0}). {@link #write} writes what mode both writes for that
+ * input: the 2 * size numbers f(x) and f'(x).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class JsonCodecBench {
+
+    /** More than the longest number {@code Double.toString} writes (24 bytes) plus a separator. */
+    private static final int MAX_NUMBER_BYTES = 32;
+
+    @Param({"64", "1024"})
+    public int size;
+
+    @Param({"LONG", "SHORT"})
+    public String numbers;
+
+    private byte[] record;
+    private EluJsonTransformer both;
+    private EluJsonTransformer activationOnly;
+    private FeatureVectorJsonParser parser;
+    private OutputBuffer out;
+    private double[] values;
+    private double[] derivatives;
+
+    @Setup
+    public void setUp() throws VectorRejectedException {
+        double[] x = KernelBench.mixedSigns(size, new Random(42));
+        if (numbers.equals("SHORT")) {
+            for (int i = 0; i < size; i++) {
+                x[i] = Math.round(x[i] * 4.0) / 4.0;
+            }
+        } else if (!numbers.equals("LONG")) {
+            throw new IllegalArgumentException("numbers must be LONG or SHORT, got '" + numbers + "'");
+        }
+        record = record(x);
+
+        ActivationFunction elu = Activations.of(ActivationKind.ELU, 1.0);
+        both = new EluJsonTransformer(elu, OutputMode.BOTH, 0, 65_536);
+        activationOnly = new EluJsonTransformer(elu, OutputMode.ACTIVATION, 0, 65_536);
+        parser = new FeatureVectorJsonParser(0, 65_536);
+        out = new OutputBuffer(1024);
+        values = new double[size];
+        derivatives = new double[size];
+        elu.valuesAndDerivatives(x, values, derivatives, size);
+
+        // The record must be what the javadoc says: every element read back exactly.
+        parser.parse(record);
+        if (parser.length() != size) {
+            throw new IllegalStateException("the benchmark record has " + parser.length() + " features, expected " + size);
+        }
+        for (int i = 0; i < size; i++) {
+            if (parser.features()[i] != x[i]) {
+                throw new IllegalStateException("the benchmark record's features[" + i + "] reads back as "
+                        + parser.features()[i] + ", expected " + x[i]);
+            }
+        }
+        System.out.printf("%nrecord: %d bytes in, %d bytes out in mode both%n", record.length, both.transform(record).length);
+    }
+
+    @Benchmark
+    public byte[] transformBoth() throws VectorRejectedException {
+        return both.transform(record);
+    }
+
+    @Benchmark
+    public byte[] transformActivation() throws VectorRejectedException {
+        return activationOnly.transform(record);
+    }
+
+    @Benchmark
+    public void parse(Blackhole bh) throws VectorRejectedException {
+        parser.parse(record);
+        bh.consume(parser.features());
+        bh.consume(parser.length());
+    }
+
+    @Benchmark
+    public OutputBuffer write() throws VectorRejectedException {
+        out.reset();
+        out.reserve(2L * size * MAX_NUMBER_BYTES);
+        for (int i = 0; i < size; i++) {
+            out.appendDouble(values[i]);
+        }
+        for (int i = 0; i < size; i++) {
+            out.appendDouble(derivatives[i]);
+        }
+        return out;
+    }
+
+    private static byte[] record(double[] x) {
+        StringBuilder json = new StringBuilder("{\"id\":\"sensor-00042\",\"features\":[");
+        for (int i = 0; i < x.length; i++) {
+            if (i > 0) {
+                json.append(',');
+            }
+            json.append(x[i]);
+        }
+        return json.append("],\"ts\":1764258000000}").toString().getBytes(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,138 @@
+package dev.elustream.math;
+
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The ELU kernels ({@code values}, {@code derivatives} and the fused {@code valuesAndDerivatives}, alpha
+ * 1) over {@code double[]} of 16, 64, 1024 and 65,536 elements, next to two baselines measured in the
+ * same run on the same input: {@code System.arraycopy} of the array ({@link #copy}) and a ReLU loop
+ * ({@link #relu}).
+ *
+ * <p>Input: {@code size} doubles from {@code new Random(42)}, exactly half in [-10, 0) (the
+ * expm1/exp branch, drawn as {@code -10 * (1 - u)}) and half in (0, 10] (the identity branch, drawn
+ * as {@code 10 * (1 - u)}), {@code u} uniform in [0, 1), then shuffled with the same generator: the
+ * branch is taken at random, the worst case for branch prediction. Results go to separate arrays, so
+ * every call sees the same input.
+ *
+ * <p>Scores are the average time of one call over the whole array (ns/op); <b>ns per element =
+ * score / size</b> ({@code src/jmh/bench.sh kernels} prints that column). The {@code kernel}
+ * parameter only applies to the ELU kernels, not to the baselines.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 5, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+public class KernelBench {
+
+    /** The input and output arrays of one size. */
+    @State(Scope.Thread)
+    public static class Data {
+
+        @Param({"16", "64", "1024", "65536"})
+        public int size;
+
+        double[] in;
+        double[] values;
+        double[] derivatives;
+
+        @Setup
+        public void setUp() {
+            in = mixedSigns(size, new Random(42));
+            values = new double[size];
+            derivatives = new double[size];
+        }
+    }
+
+    /** The ELU under test, by kernel. */
+    @State(Scope.Thread)
+    public static class KernelChoice {
+
+        @Param({"SCALAR", "VECTOR"})
+        public String kernel;
+
+        ActivationFunction elu;
+
+        @Setup
+        public void setUp() {
+            elu = activation(kernel);
+        }
+    }
+
+    /** Baseline: the cheapest pass over the array, a memory copy. */
+    @Benchmark
+    public double[] copy(Data d) {
+        System.arraycopy(d.in, 0, d.values, 0, d.size);
+        return d.values;
+    }
+
+    /** Baseline: the cheapest activation, max(x, 0), as a plain loop the JIT may vectorise. */
+    @Benchmark
+    public double[] relu(Data d) {
+        double[] in = d.in;
+        double[] out = d.values;
+        for (int i = 0; i < d.size; i++) {
+            double x = in[i];
+            out[i] = x > 0.0 ? x : 0.0;
+        }
+        return out;
+    }
+
+    @Benchmark
+    public double[] values(Data d, KernelChoice k) {
+        k.elu.values(d.in, d.values, d.size);
+        return d.values;
+    }
+
+    @Benchmark
+    public double[] derivatives(Data d, KernelChoice k) {
+        k.elu.derivatives(d.in, d.derivatives, d.size);
+        return d.derivatives;
+    }
+
+    @Benchmark
+    public double[] valuesAndDerivatives(Data d, KernelChoice k) {
+        k.elu.valuesAndDerivatives(d.in, d.values, d.derivatives, d.size);
+        return d.derivatives;
+    }
+
+    /**
+     * The ELU with alpha 1 for a kernel name. Until the Vector API kernel is merged both names give
+     * the one (scalar) kernel there is; then this becomes
+     * {@code Activations.of(ActivationKind.ELU, 1.0, Kernel.valueOf(kernel))}.
+     */
+    private static ActivationFunction activation(String kernel) {
+        return Activations.of(ActivationKind.ELU, 1.0);
+    }
+
+    /**
+     * {@code size} doubles, half in [-10, 0) and half in (0, 10], in random order (see the class doc);
+     * the JSON benchmarks use the same input.
+     */
+    public static double[] mixedSigns(int size, Random random) {
+        double[] x = new double[size];
+        for (int i = 0; i < size; i++) {
+            double magnitude = 10.0 * (1.0 - random.nextDouble());
+            x[i] = i < size / 2 ? -magnitude : magnitude;
+        }
+        for (int i = size - 1; i > 0; i--) {
+            int j = random.nextInt(i + 1);
+            double t = x[i];
+            x[i] = x[j];
+            x[j] = t;
+        }
+        return x;
+    }
+}
