@@ -4,6 +4,9 @@
 #   src/jmh/bench.sh kernels [JMH options]   KernelBench; then a table of ns per element
 #   src/jmh/bench.sh json    [JMH options]   JsonCodecBench with -prof gc (bytes per record)
 #
+# Both run with CpuTimeProfiler: next to each wall-clock score, cpu.worker is the CPU time per op of
+# the benchmark thread, which waiting for a busy core does not inflate.
+#
 # JMH options go after the group, e.g. a first figure in a few minutes:
 #   src/jmh/bench.sh kernels -p kernel=SCALAR -wi 3 -i 5 -f 1 -w 1s -r 1s
 # Results are also written as CSV to target/bench/results/<group>.csv.
@@ -22,19 +25,20 @@ cd "$(dirname "$0")/../.."
 mvn -o -q -Pbench package
 mkdir -p target/bench/results
 csv=target/bench/results/$group.csv
-java -jar target/benchmarks.jar "$bench" "${profile[@]}" -rf csv -rff "$csv" "$@"
+java -jar target/benchmarks.jar "$bench" -prof dev.elustream.bench.CpuTimeProfiler "${profile[@]}" -rf csv -rff "$csv" "$@"
 
 if [ "$group" = kernels ]; then
   # JMH reports ns per call over the whole array; per element is score / size.
   echo
-  echo "ns per element (score / size):"
+  echo "ns per element (score / size; :cpu.worker is CPU time, the rest wall-clock time):"
   awk -F, '
     NR == 1 { for (i = 1; i <= NF; i++) { gsub(/"/, "", $i); col[$i] = i }; next }
     {
       for (i = 1; i <= NF; i++) gsub(/"/, "", $i)
-      name = $col["Benchmark"]; sub(/.*\./, "", name)
+      if ($col["Unit"] != "ns/op") next
+      name = $col["Benchmark"]; sub(/.*KernelBench\./, "", name)
       kernel = ("Param: kernel" in col) ? $col["Param: kernel"] : ""
       size = $col["Param: size"]
-      printf "%-22s %-7s %6d %10.3f\n", name, kernel, size, $col["Score"] / size
+      printf "%-33s %-7s %6d %10.3f\n", name, kernel, size, $col["Score"] / size
     }' "$csv"
 fi
