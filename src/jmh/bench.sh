@@ -32,6 +32,7 @@ if [ "$group" = kernels ]; then
   echo
   echo "ns per element (score / size; :cpu.worker is CPU time, the rest wall-clock time):"
   awk -F, '
+    { sub(/\r$/, "") }  # JMH writes CRLF
     NR == 1 { for (i = 1; i <= NF; i++) { gsub(/"/, "", $i); col[$i] = i }; next }
     {
       for (i = 1; i <= NF; i++) gsub(/"/, "", $i)

@@ -20,11 +20,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * same run on the same input: {@code System.arraycopy} of the array ({@link #copy}) and a ReLU loop
  * ({@link #relu}).
  *
- * <p>Input: {@code size} doubles from {@code new Random(42)}, exactly half in [-10, 0) (the
- * expm1/exp branch, drawn as {@code -10 * (1 - u)}) and half in (0, 10] (the identity branch, drawn
- * as {@code 10 * (1 - u)}), {@code u} uniform in [0, 1), then shuffled with the same generator: the
- * branch is taken at random, the worst case for branch prediction. Results go to separate arrays, so
- * every call sees the same input.
+ * <p>Input: vectors of {@code size} doubles from {@code new Random(42)}, each exactly half in [-10, 0)
+ * (the expm1/exp branch, drawn as {@code -10 * (1 - u)}) and half in (0, 10] (the identity branch,
+ * drawn as {@code 10 * (1 - u)}), {@code u} uniform in [0, 1), then shuffled with the same generator:
+ * the branch is taken at random. There are 65,536 / size distinct vectors (65,536 doubles in all),
+ * used in turn, one per call: with one short vector repeated, the CPU's branch predictor would learn
+ * its signs and flatter the branchy kernels, which a stream of different records never lets it do.
+ * Results go to separate arrays, so the inputs never change.
  *
  * <p>Scores are the average time of one call over the whole array (ns/op); <b>ns per element =
  * score / size</b> ({@code src/jmh/bench.sh kernels} prints that column). The {@code kernel}
@@ -37,6 +39,9 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 2, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class KernelBench {
 
+    /** All input vectors of one size together: the largest size. */
+    private static final int TOTAL_ELEMENTS = 65_536;
+
     /** The input and output arrays of one size. */
     @State(Scope.Thread)
     public static class Data {
@@ -44,15 +49,28 @@ public class KernelBench {
         @Param({"16", "64", "1024", "65536"})
         public int size;
 
-        double[] in;
+        /** 65,536 / size vectors, a power of two of them. */
+        double[][] inputs;
+        int next;
         double[] values;
         double[] derivatives;
 
         @Setup
         public void setUp() {
-            in = mixedSigns(size, new Random(42));
+            Random random = new Random(42);
+            inputs = new double[TOTAL_ELEMENTS / size][];
+            for (int i = 0; i < inputs.length; i++) {
+                inputs[i] = mixedSigns(size, random);
+            }
             values = new double[size];
             derivatives = new double[size];
+        }
+
+        /** The next input vector, round robin. */
+        double[] nextInput() {
+            double[] in = inputs[next];
+            next = (next + 1) & (inputs.length - 1);
+            return in;
         }
     }
 
@@ -74,14 +92,14 @@ public class KernelBench {
     /** Baseline: the cheapest pass over the array, a memory copy. */
     @Benchmark
     public double[] copy(Data d) {
-        System.arraycopy(d.in, 0, d.values, 0, d.size);
+        System.arraycopy(d.nextInput(), 0, d.values, 0, d.size);
         return d.values;
     }
 
     /** Baseline: the cheapest activation, max(x, 0), as a plain loop the JIT may vectorise. */
     @Benchmark
     public double[] relu(Data d) {
-        double[] in = d.in;
+        double[] in = d.nextInput();
         double[] out = d.values;
         for (int i = 0; i < d.size; i++) {
             double x = in[i];
@@ -92,19 +110,19 @@ public class KernelBench {
 
     @Benchmark
     public double[] values(Data d, KernelChoice k) {
-        k.elu.values(d.in, d.values, d.size);
+        k.elu.values(d.nextInput(), d.values, d.size);
         return d.values;
     }
 
     @Benchmark
     public double[] derivatives(Data d, KernelChoice k) {
-        k.elu.derivatives(d.in, d.derivatives, d.size);
+        k.elu.derivatives(d.nextInput(), d.derivatives, d.size);
         return d.derivatives;
     }
 
     @Benchmark
     public double[] valuesAndDerivatives(Data d, KernelChoice k) {
-        k.elu.valuesAndDerivatives(d.in, d.values, d.derivatives, d.size);
+        k.elu.valuesAndDerivatives(d.nextInput(), d.values, d.derivatives, d.size);
         return d.derivatives;
     }
 
