@@ -26,11 +26,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * the branch is taken at random. There are 65,536 / size distinct vectors (65,536 doubles in all),
  * used in turn, one per call: with one short vector repeated, the CPU's branch predictor would learn
  * its signs and flatter the branchy kernels, which a stream of different records never lets it do.
+ * Every benchmark, baselines included, pays the same round-robin step (a load and an increment).
  * Results go to separate arrays, so the inputs never change.
  *
  * <p>Scores are the average time of one call over the whole array (ns/op); <b>ns per element =
  * score / size</b> ({@code src/jmh/bench.sh kernels} prints that column). The {@code kernel}
- * parameter only applies to the ELU kernels, not to the baselines.
+ * parameter only applies to the ELU kernels, not to the baselines; until the Vector API kernel is
+ * merged, VECTOR runs the scalar kernel too (see {@link #activation}), so pass {@code -p kernel=SCALAR}.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
