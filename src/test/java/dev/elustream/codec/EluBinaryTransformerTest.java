@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Random;
+import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -233,7 +234,8 @@ class EluBinaryTransformerTest {
         if (Files.isRegularFile(shared)) {
             csv = Files.readString(shared, StandardCharsets.UTF_8);
         } else {
-            try (InputStream in = Objects.requireNonNull(getResource(), "elu-reference.csv")) {
+            try (InputStream in = Objects.requireNonNull(
+                    EluBinaryTransformerTest.class.getResourceAsStream("/elu-reference.csv"), "elu-reference.csv")) {
                 csv = new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         }
@@ -245,10 +247,6 @@ class EluBinaryTransformerTest {
             }
         }
         return rows;
-    }
-
-    private static InputStream getResource() {
-        return EluBinaryTransformerTest.class.getResourceAsStream("/elu-reference.csv");
     }
 
     private static void assertWithin2Ulp(double actual, double expected, String what) {
@@ -316,7 +314,7 @@ class EluBinaryTransformerTest {
                 + " fit a finite float32 (the largest x it takes is ");
         // the boundary is exact: the largest float taken rounds to a finite result, the next one does not
         float largest = Float.parseFloat(e.reason().replaceAll(".*it takes is (.*)\\)", "$1"));
-        assertThat(largest).isCloseTo(limit, org.assertj.core.data.Percentage.withPercentage(1e-5));
+        assertThat(largest).isCloseTo(limit, Percentage.withPercentage(1e-5));
         Decoded d = BinaryVectors.decode(selu.transform(BinaryVectors.encode(new float[] {largest})));
         assertThat(Float.isFinite((float) d.values()[0])).isTrue();
         assertThat(Float.isFinite((float) Selu.instance().value(Math.nextUp(largest)))).isFalse();

@@ -13,6 +13,7 @@ import dev.elustream.testing.KafkaTestSupport;
 import dev.elustream.testing.TestJobs;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
@@ -157,7 +158,7 @@ class BinaryFormatITCase {
             }
         }
         byte[] truncated = BinaryVectors.encode(new double[] {1, 2, 3});
-        truncated = java.util.Arrays.copyOf(truncated, truncated.length - 1);
+        truncated = Arrays.copyOf(truncated, truncated.length - 1);
         byte[] nan = BinaryVectors.encode(new float[] {1f, Float.NaN});
         byte[] version2 = BinaryVectors.encode(new double[] {1});
         version2[2] = 2;
