@@ -14,7 +14,7 @@ import javax.annotation.Nullable;
  *
  * <p>Not thread-safe: one instance per thread/operator, which reuses its buffers across records.
  */
-public final class EluJsonTransformer {
+public final class EluJsonTransformer implements VectorTransformer {
 
     private static final byte[] FEATURES_OPEN = bytes("\"features\":[");
     private static final byte[] DERIVATIVE_OPEN = bytes(",\"derivative\":[");

@@ -23,22 +23,32 @@ public enum RejectKind {
     FEATURES_MISSING("featuresMissing"),
     /** 'features' is not an array. */
     FEATURES_NOT_AN_ARRAY("featuresNotAnArray"),
-    /** 'features' is an empty array. */
+    /** 'features' is an empty array (binary: count 0). */
     FEATURES_EMPTY("featuresEmpty"),
     /** 'features' appears more than once. */
     FEATURES_DUPLICATE("featuresDuplicate"),
-    /** 'features' is longer than max-dimension. */
+    /** 'features' (binary: the count) is longer than max-dimension. */
     TOO_MANY_ELEMENTS("tooManyElements"),
     /** An element of 'features' that is not a number. */
     ELEMENT_NOT_A_NUMBER("elementNotANumber"),
-    /** A number that does not fit a finite double, or whose activation would not. */
+    /** A number that does not fit a finite double (binary: NaN or infinite), or whose activation would not. */
     NUMBER_NOT_FINITE("numberNotFinite"),
-    /** A length other than the configured dimension. */
+    /** A vector length (binary: count) other than the configured dimension. */
     WRONG_DIMENSION("wrongDimension"),
     /** The value already has a member the job writes ('derivative' in mode both, 'alpha_gradient'). */
     MEMBER_CONFLICT("memberConflict"),
     /** The result would be too large: for a byte array, or for the output producer. */
     OUTPUT_TOO_LARGE("outputTooLarge"),
+    /** A binary value whose first two bytes are not the magic "EV". */
+    BAD_MAGIC("badMagic"),
+    /** A binary value of a format version this job does not read. */
+    UNSUPPORTED_VERSION("unsupportedVersion"),
+    /** A binary value whose element type is neither float64 nor float32. */
+    UNKNOWN_ELEMENT_TYPE("unknownElementType"),
+    /** A binary header with reserved bytes not 0, or sections other than the values alone. */
+    INVALID_HEADER("invalidHeader"),
+    /** A binary value shorter than its header, or not exactly as long as its header says. */
+    WRONG_LENGTH("wrongLength"),
     /** A failure of the job itself (a bug), not of the record. */
     INTERNAL("internal");
 

@@ -1,6 +1,8 @@
 /**
- * The JSON codec of the ELU job: reads a record value holding a {@code features} array of numbers,
- * writes it back with the activation (and derivative) in place of the features, every other member
- * kept byte for byte, or rejects it with a reason. No Flink or Kafka types: the operators wrap it.
+ * The codecs of the ELU job, behind {@link dev.elustream.codec.VectorTransformer}: JSON (a record
+ * value holding a {@code features} array of numbers, written back with the activation (and
+ * derivative) in place of the features, every other member kept byte for byte) and a compact binary
+ * format ({@link dev.elustream.codec.BinaryVectors}); each rejects a bad value with a reason. No
+ * Flink or Kafka types: the operators wrap them.
  */
 package dev.elustream.codec;

@@ -1,8 +1,10 @@
 package dev.elustream.flink;
 
+import dev.elustream.codec.EluBinaryTransformer;
 import dev.elustream.codec.EluJsonTransformer;
 import dev.elustream.codec.RejectKind;
 import dev.elustream.codec.VectorRejectedException;
+import dev.elustream.codec.VectorTransformer;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -17,8 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies ELU (and its derivative) to the JSON feature vector in each record's value and emits the
- * record with the new value; a tombstone is forwarded as it is; a record that cannot be transformed
+ * Applies ELU (and its derivative) to the feature vector in each record's value, in the job's wire
+ * format (JSON or binary, {@link EluSettings#format()}), and emits the record with the new value; a tombstone is forwarded as it is; a record that cannot be transformed
  * goes, unchanged and with the {@link DeadLetters} headers, to the {@link #DEAD_LETTERS} side output.
  * Counts what it does in the metric group {@link #METRIC_GROUP} (names below).
  */
@@ -54,7 +56,7 @@ public final class EluFunction extends ProcessFunction<KafkaRecord, KafkaRecord>
 
     private final EluSettings settings;
 
-    private transient EluJsonTransformer transformer;
+    private transient VectorTransformer transformer;
     private transient EluMetrics metrics;
 
     public EluFunction(EluSettings settings) {
@@ -63,8 +65,12 @@ public final class EluFunction extends ProcessFunction<KafkaRecord, KafkaRecord>
 
     @Override
     public void open(OpenContext openContext) {
-        transformer = new EluJsonTransformer(settings.activationFunction(), settings.mode(), settings.alphaGradient(),
-                settings.dimension(), settings.maxDimension());
+        transformer = switch (settings.format()) {
+            case JSON -> new EluJsonTransformer(settings.activationFunction(), settings.mode(),
+                    settings.alphaGradient(), settings.dimension(), settings.maxDimension());
+            case BINARY -> new EluBinaryTransformer(settings.activationFunction(), settings.mode(),
+                    settings.alphaGradient(), settings.dimension(), settings.maxDimension());
+        };
         metrics = new EluMetrics(getRuntimeContext().getMetricGroup());
     }
 

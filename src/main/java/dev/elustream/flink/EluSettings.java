@@ -1,6 +1,7 @@
 package dev.elustream.flink;
 
 import dev.elustream.codec.OutputMode;
+import dev.elustream.codec.VectorFormat;
 import dev.elustream.math.ActivationFunction;
 import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Activations;
@@ -20,9 +21,10 @@ import java.util.Objects;
  * @param maxDimension the longest vector accepted
  * @param maxOutputRecordBytes the largest output record the sink's producer takes (its
  *     max.request.size): a longer result is dead-lettered instead of failing the sink
+ * @param format the wire format of the record values, in and out
  */
 public record EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
-        int dimension, int maxDimension, int maxOutputRecordBytes) implements Serializable {
+        int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format) implements Serializable {
 
     /** Kafka's default max.request.size. */
     public static final int DEFAULT_MAX_OUTPUT_RECORD_BYTES = 1024 * 1024;
@@ -32,9 +34,16 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
         this(ActivationKind.ELU, alpha, mode, false, dimension, maxDimension, maxOutputRecordBytes);
     }
 
+    /** JSON record values (the settings before the format could be chosen). */
+    public EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
+            int dimension, int maxDimension, int maxOutputRecordBytes) {
+        this(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, VectorFormat.JSON);
+    }
+
     public EluSettings {
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(mode, "mode");
+        Objects.requireNonNull(format, "format");
         Activations.checkAlpha(activation, alpha);
         if (maxDimension < 1) {
             throw new IllegalArgumentException("max-dimension must be >= 1, got " + maxDimension);
@@ -50,11 +59,12 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
 
     /**
      * The operator's name in Flink, e.g. {@code ELU (alpha=1.0, mode=both)},
-     * {@code CELU (alpha=0.5, mode=activation, alpha-gradient)}, {@code SELU (mode=both)}.
+     * {@code CELU (alpha=0.5, mode=activation, alpha-gradient)}, {@code SELU (mode=both, binary)}.
      */
     public String operatorName() {
         return activation.name() + " (" + (activation == ActivationKind.SELU ? "" : "alpha=" + alpha + ", ")
-                + "mode=" + mode.name().toLowerCase(Locale.ROOT) + (alphaGradient ? ", alpha-gradient" : "") + ")";
+                + "mode=" + mode.name().toLowerCase(Locale.ROOT) + (alphaGradient ? ", alpha-gradient" : "")
+                + (format == VectorFormat.JSON ? "" : ", " + format.name().toLowerCase(Locale.ROOT)) + ")";
     }
 
     /** The activation these settings describe (a new instance: kernels are cheap and immutable). */

@@ -1,6 +1,7 @@
 package dev.elustream.job;
 
 import dev.elustream.codec.OutputMode;
+import dev.elustream.codec.VectorFormat;
 import dev.elustream.flink.EluSettings;
 import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Activations;
@@ -48,6 +49,7 @@ public final class JobConfig {
     public static final String ALPHA = "alpha";
     public static final String ALPHA_GRADIENT = "alpha-gradient";
     public static final String MODE = "mode";
+    public static final String FORMAT = "format";
     public static final String DIMENSION = "dimension";
     public static final String MAX_DIMENSION = "max-dimension";
     public static final String DELIVERY_GUARANTEE = "delivery-guarantee";
@@ -64,7 +66,7 @@ public final class JobConfig {
 
     /** Every key a job file may set, outside kafka.*. */
     public static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC,
-            GROUP_ID, STARTING_OFFSETS, ACTIVATION, ALPHA, ALPHA_GRADIENT, MODE, DIMENSION, MAX_DIMENSION,
+            GROUP_ID, STARTING_OFFSETS, ACTIVATION, ALPHA, ALPHA_GRADIENT, MODE, FORMAT, DIMENSION, MAX_DIMENSION,
             DELIVERY_GUARANTEE, CHECKPOINT_INTERVAL, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, PARALLELISM, JOB_NAME,
             CHECK_TOPICS);
 
@@ -131,6 +133,7 @@ public final class JobConfig {
         double alpha = v.get(ALPHA).map(text -> parseAlpha(activation, text)).orElse(Activations.defaultAlpha(activation));
         boolean alphaGradient = v.bool(ALPHA_GRADIENT, false);
         OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
+        VectorFormat format = v.oneOf(FORMAT, VectorFormat.class, VectorFormat.JSON);
         int maxDimension = v.positiveInt(MAX_DIMENSION, DEFAULT_MAX_DIMENSION);
         int dimension = v.positiveInt(DIMENSION, 0);
         if (dimension > maxDimension) {
@@ -159,7 +162,8 @@ public final class JobConfig {
         int maxRequestSize = kafkaProperties.containsKey("max.request.size")
                 ? v.positiveInt(KAFKA_PREFIX + "max.request.size", 0)
                 : EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES;
-        eluSettings = new EluSettings(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxRequestSize);
+        eluSettings = new EluSettings(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxRequestSize,
+                format);
     }
 
     /**
@@ -349,6 +353,7 @@ public final class JobConfig {
         m.put(ALPHA, eluSettings.alpha());
         m.put(ALPHA_GRADIENT, eluSettings.alphaGradient());
         m.put(MODE, eluSettings.mode().name().toLowerCase(Locale.ROOT));
+        m.put(FORMAT, eluSettings.format().name().toLowerCase(Locale.ROOT));
         m.put(DIMENSION, eluSettings.dimension() == 0 ? "any" : eluSettings.dimension());
         m.put(MAX_DIMENSION, eluSettings.maxDimension());
         m.put(DELIVERY_GUARANTEE, deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE ? "exactly-once" : "at-least-once");

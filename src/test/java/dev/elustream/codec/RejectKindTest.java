@@ -7,8 +7,10 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import dev.elustream.codec.HostileCorpusTest.Case;
 import dev.elustream.codec.HostileCorpusTest.Outcome;
 import dev.elustream.math.Elu;
+import dev.elustream.math.Selu;
 import java.util.Arrays;
 import java.util.EnumSet;
+import java.util.HexFormat;
 import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -21,8 +23,12 @@ class RejectKindTest {
 
     private static final EluJsonTransformer BOTH = new EluJsonTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, 0, 8);
     private static final EluJsonTransformer DIMENSION_2 = new EluJsonTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, 2, 8);
+    private static final EluBinaryTransformer BINARY = new EluBinaryTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, false,
+            0, 8);
+    private static final EluBinaryTransformer BINARY_DIMENSION_2 = new EluBinaryTransformer(Elu.withAlpha(1.0),
+            OutputMode.BOTH, false, 2, 8);
 
-    private static VectorRejectedException reject(EluJsonTransformer transformer, byte[] value) {
+    private static VectorRejectedException reject(VectorTransformer transformer, byte[] value) {
         VectorRejectedException e = catchThrowableOfType(VectorRejectedException.class, () -> transformer.transform(value));
         assertThat(e).as("rejected").isNotNull();
         return e;
@@ -48,12 +54,30 @@ class RejectKindTest {
                 Arguments.of(RejectKind.ELEMENT_NOT_A_NUMBER, BOTH, utf8("{\"features\":[1,null]}")),
                 Arguments.of(RejectKind.NUMBER_NOT_FINITE, BOTH, utf8("{\"features\":[1e999]}")),
                 Arguments.of(RejectKind.WRONG_DIMENSION, DIMENSION_2, utf8("{\"features\":[1]}")),
-                Arguments.of(RejectKind.MEMBER_CONFLICT, BOTH, utf8("{\"features\":[1],\"derivative\":[1]}")));
+                Arguments.of(RejectKind.MEMBER_CONFLICT, BOTH, utf8("{\"features\":[1],\"derivative\":[1]}")),
+                Arguments.of(RejectKind.EMPTY, BINARY, new byte[0]),
+                Arguments.of(RejectKind.BAD_MAGIC, BINARY, utf8("{\"features\":[1]}")),
+                Arguments.of(RejectKind.WRONG_LENGTH, BINARY, hex("45560101")),
+                Arguments.of(RejectKind.WRONG_LENGTH, BINARY, hex("455601010100000001000000")),
+                Arguments.of(RejectKind.UNSUPPORTED_VERSION, BINARY, hex("455602010100000001000000")),
+                Arguments.of(RejectKind.UNKNOWN_ELEMENT_TYPE, BINARY, hex("455601000100000001000000")),
+                Arguments.of(RejectKind.INVALID_HEADER, BINARY, hex("455601010100000101000000")),
+                Arguments.of(RejectKind.INVALID_HEADER, BINARY, hex("455601010300000001000000")),
+                Arguments.of(RejectKind.FEATURES_EMPTY, BINARY, hex("455601010100000000000000")),
+                Arguments.of(RejectKind.TOO_MANY_ELEMENTS, BINARY, hex("455601010100000009000000")),
+                Arguments.of(RejectKind.WRONG_DIMENSION, BINARY_DIMENSION_2, BinaryVectors.encode(new double[] {1})),
+                Arguments.of(RejectKind.NUMBER_NOT_FINITE, BINARY, BinaryVectors.encode(new double[] {Double.NaN})),
+                Arguments.of(RejectKind.NUMBER_NOT_FINITE, new EluBinaryTransformer(Selu.instance(), OutputMode.BOTH,
+                        false, 0, 8), BinaryVectors.encode(new float[] {Float.MAX_VALUE})));
+    }
+
+    private static byte[] hex(String hex) {
+        return HexFormat.of().parseHex(hex);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("onePerKind")
-    void tagsEachRejectWithItsKind(RejectKind kind, EluJsonTransformer transformer, byte[] value) {
+    void tagsEachRejectWithItsKind(RejectKind kind, VectorTransformer transformer, byte[] value) {
         VectorRejectedException e = reject(transformer, value);
         assertThat(e.kind()).as(e.reason()).isEqualTo(kind);
         assertThat(kindOf(e.reason())).as("the README pairs '%s' with", e.reason()).isEqualTo(kind);
@@ -104,7 +128,8 @@ class RejectKindTest {
                 .contains("empty", "invalidUtf8", "byteOrderMark", "invalidJson", "parserLimit", "notAnObject",
                         "featuresMissing", "featuresNotAnArray", "featuresEmpty", "featuresDuplicate",
                         "tooManyElements", "elementNotANumber", "numberNotFinite", "wrongDimension", "memberConflict",
-                        "outputTooLarge", "internal");
+                        "outputTooLarge", "internal", "badMagic", "unsupportedVersion", "unknownElementType",
+                        "invalidHeader", "wrongLength");
         for (RejectKind kind : RejectKind.values()) {
             // the enum constant in camelCase, so that a dashboard can be read against the code
             StringBuilder camel = new StringBuilder();
@@ -135,6 +160,19 @@ class RejectKindTest {
             return RejectKind.FEATURES_EMPTY;
         } else if (reason.equals("'features' appears twice")) {
             return RejectKind.FEATURES_DUPLICATE;
+        } else if (reason.startsWith("bad magic ")) {
+            return RejectKind.BAD_MAGIC;
+        } else if (reason.startsWith("unsupported version ")) {
+            return RejectKind.UNSUPPORTED_VERSION;
+        } else if (reason.startsWith("unknown element type ")) {
+            return RejectKind.UNKNOWN_ELEMENT_TYPE;
+        } else if (reason.startsWith("reserved header bytes ") || reason.startsWith("sections 0x")) {
+            return RejectKind.INVALID_HEADER;
+        } else if (reason.startsWith("value is ") && (reason.contains(" shorter than the 12-byte header")
+                || reason.matches("value is \\d+ bytes, expected \\d+ for .*"))) {
+            return RejectKind.WRONG_LENGTH;
+        } else if (reason.startsWith("count is 0:")) {
+            return RejectKind.FEATURES_EMPTY;
         } else if (reason.endsWith("(max-dimension)")) {
             return RejectKind.TOO_MANY_ELEMENTS;
         } else if (reason.endsWith("(dimension)")) {
@@ -144,7 +182,7 @@ class RejectKindTest {
         } else if (reason.startsWith("features[") && reason.endsWith(", expected a number")) {
             return RejectKind.ELEMENT_NOT_A_NUMBER;
         } else if (reason.startsWith("features[") && (reason.endsWith(" does not fit a finite double")
-                || reason.contains("would not fit a finite double"))) {
+                || reason.contains("would not fit a finite ") || reason.contains(" is not finite: "))) {
             return RejectKind.NUMBER_NOT_FINITE;
         } else if (reason.startsWith("value already has a ")) {
             return RejectKind.MEMBER_CONFLICT;

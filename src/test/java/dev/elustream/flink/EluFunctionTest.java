@@ -3,10 +3,15 @@ package dev.elustream.flink;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.elustream.codec.BinaryVectors;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.RejectKind;
+import dev.elustream.codec.VectorFormat;
+import dev.elustream.math.ActivationKind;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.apache.flink.api.common.JobID;
 import org.apache.flink.metrics.CharacterFilter;
@@ -30,6 +35,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class EluFunctionTest {
+
+    private static final Set<RejectKind> BINARY_ONLY_KINDS = EnumSet.of(RejectKind.BAD_MAGIC,
+            RejectKind.UNSUPPORTED_VERSION, RejectKind.UNKNOWN_ELEMENT_TYPE, RejectKind.INVALID_HEADER,
+            RejectKind.WRONG_LENGTH);
 
     private OneInputStreamOperatorTestHarness<KafkaRecord, KafkaRecord> harness;
 
@@ -291,8 +300,9 @@ class EluFunctionTest {
             assertThat(m.count("elu.negativeElements")).isEqualTo(2);
             assertThat(m.gauge("elu.negativeShare")).isEqualTo(2.0 / 6.0);
             for (RejectKind kind : RejectKind.values()) {
+                // the binary format's own kinds do not occur on a JSON job
                 boolean expected = kind != RejectKind.WRONG_DIMENSION && kind != RejectKind.OUTPUT_TOO_LARGE
-                        && kind != RejectKind.INTERNAL;
+                        && kind != RejectKind.INTERNAL && !BINARY_ONLY_KINDS.contains(kind);
                 assertThat(m.deadLetters(kind)).as(kind.metricName()).isEqualTo(expected ? 1 : 0);
             }
             Histogram lengths = m.histogram("elu.vectorLength");
@@ -321,7 +331,9 @@ class EluFunctionTest {
                     "elu.deadLettersByReason.tooManyElements", "elu.deadLettersByReason.elementNotANumber",
                     "elu.deadLettersByReason.numberNotFinite", "elu.deadLettersByReason.wrongDimension",
                     "elu.deadLettersByReason.memberConflict", "elu.deadLettersByReason.outputTooLarge",
-                    "elu.deadLettersByReason.internal");
+                    "elu.deadLettersByReason.internal", "elu.deadLettersByReason.badMagic",
+                    "elu.deadLettersByReason.unsupportedVersion", "elu.deadLettersByReason.unknownElementType",
+                    "elu.deadLettersByReason.invalidHeader", "elu.deadLettersByReason.wrongLength");
             assertThat(m.gauge("elu.negativeShare")).isEqualTo(0.0);
             assertThat(m.prometheusNames).containsEntry("elu.recordsTransformed",
                     "flink_taskmanager_job_task_operator_elu_recordsTransformed");
@@ -344,6 +356,47 @@ class EluFunctionTest {
             assertThat(new String(h.getSideOutput(EluFunction.DEAD_LETTERS).peek().getValue().headerValues()[2], UTF_8))
                     .contains("expected 2 (dimension)");
             assertThat(m.deadLetters(RejectKind.WRONG_DIMENSION)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aBinaryJobTransformsBinaryValuesAndDeadLettersJsonOnesWithTheirKind() throws Exception {
+        EluSettings binary = new EluSettings(ActivationKind.ELU, 0.5, OutputMode.BOTH, false, 0, 8,
+                EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES, VectorFormat.BINARY);
+        try (var m = new MeteredHarness(binary)) {
+            var h = m.harness;
+            byte[] in = BinaryVectors.encode(new double[] {1.5, -2.0, 0.0});
+            KafkaRecord good = new KafkaRecord("in", 0, 10, 1234L, "id-7".getBytes(UTF_8), in,
+                    new String[] {"trace"}, new byte[][] {"t-1".getBytes(UTF_8)});
+            h.processElement(good, 0L);
+            h.processElement(record(11, "k", "{\"features\":[1]}"), 0L);
+            h.processElement(new KafkaRecord("in", 0, 12, 1235L, "id-8".getBytes(UTF_8),
+                    BinaryVectors.encode(new float[] {-1f}), new String[0], new byte[0][]), 0L);
+
+            List<KafkaRecord> out = h.extractOutputValues();
+            assertThat(out).hasSize(2);
+            KafkaRecord r = out.get(0);
+            BinaryVectors.Decoded d = BinaryVectors.decode(r.value());
+            assertThat(d.values()).containsExactly(1.5, 0.5 * Math.expm1(-2.0), 0.0);
+            assertThat(d.derivatives()).containsExactly(1.0, 0.5 * Math.exp(-2.0), 0.5);
+            assertThat(d.alphaGradients()).isNull();
+            assertThat(r.key()).isEqualTo("id-7".getBytes(UTF_8));
+            assertThat(r.headerKeys()).containsExactly("trace");
+            assertThat(r.headerValues()[0]).isEqualTo("t-1".getBytes(UTF_8));
+            assertThat(r.timestamp()).isEqualTo(1234L);
+            assertThat(in).as("the input value is left alone").isEqualTo(BinaryVectors.encode(new double[] {1.5, -2.0, 0.0}));
+            BinaryVectors.Decoded f = BinaryVectors.decode(out.get(1).value());
+            assertThat(f.elementType()).isEqualTo(BinaryVectors.ElementType.FLOAT32);
+            assertThat(f.values()).containsExactly((double) (float) (0.5 * Math.expm1(-1.0)));
+
+            KafkaRecord dead = h.getSideOutput(EluFunction.DEAD_LETTERS).peek().getValue();
+            assertThat(dead.value()).isEqualTo("{\"features\":[1]}".getBytes(UTF_8));
+            assertThat(new String(dead.headerValues()[2], UTF_8))
+                    .isEqualTo("bad magic 0x7b22 (expected 0x4556 \"EV\"): is this a JSON record on a binary job?");
+            assertThat(m.deadLetters(RejectKind.BAD_MAGIC)).isEqualTo(1);
+            assertThat(m.count("elu.recordsTransformed")).isEqualTo(2);
+            assertThat(m.count("elu.elements")).isEqualTo(4);
+            assertThat(m.count("elu.negativeElements")).isEqualTo(3);
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.elustream.codec.OutputMode;
+import dev.elustream.codec.VectorFormat;
 import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Celu;
 import dev.elustream.math.Elu;
@@ -56,6 +57,22 @@ class EluSettingsTest {
         EluSettings s = new EluSettings(ActivationKind.CELU, 0.25, OutputMode.BOTH, true, 4, 8, 1000);
         EluSettings copy = InstantiationUtil.clone(s);
         assertThat(copy).isEqualTo(s);
+        EluSettings binary = new EluSettings(ActivationKind.CELU, 0.25, OutputMode.BOTH, true, 4, 8, 1000,
+                VectorFormat.BINARY);
+        assertThat(InstantiationUtil.clone(binary)).isEqualTo(binary).isNotEqualTo(s);
+    }
+
+    @Test
+    void theSettingsBeforeTheFormatMeanJson() {
+        EluSettings s = new EluSettings(ActivationKind.SELU, ActivationKind.SELU_ALPHA, OutputMode.BOTH, false, 0, 8,
+                MAX_BYTES);
+        assertThat(s.format()).isEqualTo(VectorFormat.JSON);
+        assertThat(new EluSettings(0.5, OutputMode.BOTH, 0, 8, MAX_BYTES).format()).isEqualTo(VectorFormat.JSON);
+        assertThat(new EluSettings(ActivationKind.SELU, ActivationKind.SELU_ALPHA, OutputMode.BOTH, false, 0, 8,
+                MAX_BYTES, VectorFormat.BINARY).operatorName()).isEqualTo("SELU (mode=both, binary)");
+        assertThatThrownBy(() -> new EluSettings(ActivationKind.ELU, 1.0, OutputMode.BOTH, false, 0, 8, MAX_BYTES, null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("format");
     }
 
     @Test

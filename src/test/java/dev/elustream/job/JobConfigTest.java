@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.elustream.codec.OutputMode;
+import dev.elustream.codec.VectorFormat;
+import dev.elustream.flink.EluSettings;
 import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Celu;
 import dev.elustream.math.Selu;
@@ -50,6 +52,7 @@ class JobConfigTest {
         assertThat(c.eluSettings().dimension()).isZero();
         assertThat(c.eluSettings().maxDimension()).isEqualTo(65536);
         assertThat(c.eluSettings().maxOutputRecordBytes()).isEqualTo(1024 * 1024);
+        assertThat(c.eluSettings().format()).isEqualTo(VectorFormat.JSON);
         assertThat(c.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
         assertThat(c.checkpointInterval()).isEqualTo(Duration.ofSeconds(10));
         assertThat(c.transactionTimeout()).isEqualTo(Duration.ofMinutes(10));
@@ -68,6 +71,7 @@ class JobConfigTest {
         m.put("activation", "celu");
         m.put("alpha", "0.25");
         m.put("mode", "activation");
+        m.put("format", "binary");
         m.put("alpha-gradient", "true");
         m.put("dimension", "64");
         m.put("max-dimension", "128");
@@ -86,6 +90,7 @@ class JobConfigTest {
         assertThat(c.eluSettings().activation()).isEqualTo(ActivationKind.CELU);
         assertThat(c.eluSettings().alpha()).isEqualTo(0.25);
         assertThat(c.eluSettings().mode()).isEqualTo(OutputMode.ACTIVATION);
+        assertThat(c.eluSettings().format()).isEqualTo(VectorFormat.BINARY);
         assertThat(c.eluSettings().alphaGradient()).isTrue();
         assertThat(c.eluSettings().activationFunction()).isInstanceOf(Celu.class);
         assertThat(c.eluSettings().dimension()).isEqualTo(64);
@@ -114,6 +119,8 @@ class JobConfigTest {
         "alpha|0x1p3|alpha must be a finite number >= 0, got '0x1p3'",
         "alpha|one|alpha must be a finite number >= 0, got 'one'",
         "mode|relu|mode must be one of both, activation, got 'relu'",
+        "format|avro|format must be one of json, binary, got 'avro'",
+        "format|''|format must be one of json, binary, got ''",
         "activation|relu|activation must be one of elu, selu, celu, got 'relu'",
         "activation|''|activation must be one of elu, selu, celu, got ''",
         "alpha-gradient|yes|alpha-gradient must be true or false, got 'yes'",
@@ -268,6 +275,31 @@ class JobConfigTest {
         assertThat(c.outputTopic()).isEqualTo("features-elu");
         assertThat(c.deadLetterTopic()).isEqualTo("features-dlq");
         assertThat(c.deliveryGuarantee()).isEqualTo(DeliveryGuarantee.EXACTLY_ONCE);
+    }
+
+    @Test
+    void theShippedBinaryJobFileIsValidAndUsesItsOwnTopicsAndIds() {
+        JobConfig json = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu.properties"});
+        JobConfig binary = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-binary.properties"});
+        assertThat(json.eluSettings().format()).isEqualTo(VectorFormat.JSON);
+        assertThat(binary.eluSettings().format()).isEqualTo(VectorFormat.BINARY);
+        assertThat(binary.inputTopic()).isEqualTo("features-binary");
+        assertThat(binary.outputTopic()).isEqualTo("features-binary-elu");
+        assertThat(binary.deadLetterTopic()).isEqualTo("features-binary-dlq");
+        assertThat(binary.groupId()).isNotEqualTo(json.groupId());
+        assertThat(binary.transactionalIdPrefix()).isNotEqualTo(json.transactionalIdPrefix());
+        assertThat(binary.eluSettings()).isEqualTo(new EluSettings(json.eluSettings().activation(),
+                json.eluSettings().alpha(), json.eluSettings().mode(), json.eluSettings().alphaGradient(),
+                json.eluSettings().dimension(), json.eluSettings().maxDimension(),
+                json.eluSettings().maxOutputRecordBytes(), VectorFormat.BINARY));
+        assertThat(binary.describe()).contains("  format = binary\n");
+        assertThat(binary.eluSettings().operatorName()).isEqualTo("ELU (alpha=1.0, mode=both, binary)");
+    }
+
+    @Test
+    void theFormatIsReadInAnyCase() {
+        assertThat(JobConfig.fromMap(with("format", "BINARY")).eluSettings().format()).isEqualTo(VectorFormat.BINARY);
+        assertThat(JobConfig.fromMap(with("format", "Json")).describe()).contains("  format = json\n");
     }
 
     @Test

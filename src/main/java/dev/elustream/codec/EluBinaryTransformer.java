@@ -1,0 +1,212 @@
+package dev.elustream.codec;
+
+import static dev.elustream.codec.BinaryVectors.FLOAT32;
+import static dev.elustream.codec.BinaryVectors.FLOAT64;
+import static dev.elustream.codec.BinaryVectors.HEADER_BYTES;
+
+import dev.elustream.codec.BinaryVectors.ElementType;
+import dev.elustream.math.ActivationFunction;
+import java.util.Objects;
+import javax.annotation.Nullable;
+
+/**
+ * Transforms binary record values ({@link BinaryVectors}): an input with the values section x
+ * becomes an output with the sections f(x), f'(x) (mode both) and df/dalpha (if asked for), in the
+ * input's element type (float32 results are computed in double and rounded once); a value that
+ * cannot be transformed throws {@link VectorRejectedException} with the reason (for the dead-letter
+ * topic).
+ *
+ * <p>Not thread-safe: one instance per thread/operator, which reuses its buffers across records and
+ * allocates only the output array per record.
+ */
+public final class EluBinaryTransformer implements VectorTransformer {
+
+    /** Leaves room for the JVM's array header, as ArrayList does. */
+    private static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
+
+    private final ActivationFunction activation;
+    private final OutputMode mode;
+    private final boolean alphaGradient;
+    private final int dimension;
+    private final int maxDimension;
+    private final int outputSections;
+    /** Whether f(x) can overflow for a finite x (SELU), so that inputs must be scanned first. */
+    private final boolean canOverflow;
+    /** The activation's largest x with a finite f(x) in double, and with one that rounds to a finite float. */
+    private final double maxFiniteInput;
+    private final float maxFiniteFloat32Input;
+    private double[] x = new double[0];
+    private double[] derivatives = new double[0];
+    private double[] alphaGradients = new double[0];
+    private int lastLength;
+    private int lastNonPositiveCount;
+
+    /**
+     * @param activation the activation, e.g. {@code Activations.of(ActivationKind.CELU, 0.5)}
+     * @param mode whether the derivative section is written too
+     * @param alphaGradient whether an alpha-gradient section with df/dalpha is written too
+     * @param dimension the required count, or 0 for any count up to {@code maxDimension}
+     * @param maxDimension the largest count accepted, at least 1
+     * @throws IllegalArgumentException if {@code maxDimension < 1} or {@code dimension} is negative or
+     *     above {@code maxDimension}
+     * @throws NullPointerException if {@code activation} or {@code mode} is null
+     */
+    public EluBinaryTransformer(
+            ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension, int maxDimension) {
+        this.activation = Objects.requireNonNull(activation, "activation");
+        this.mode = Objects.requireNonNull(mode, "mode");
+        this.alphaGradient = alphaGradient;
+        if (maxDimension < 1) {
+            throw new IllegalArgumentException("maxDimension must be >= 1, got " + maxDimension);
+        }
+        if (dimension < 0 || dimension > maxDimension) {
+            throw new IllegalArgumentException("dimension must be 0 (any) or between 1 and maxDimension ("
+                    + maxDimension + "), got " + dimension);
+        }
+        this.dimension = dimension;
+        this.maxDimension = maxDimension;
+        this.outputSections = BinaryVectors.SECTION_VALUES
+                | (mode == OutputMode.BOTH ? BinaryVectors.SECTION_DERIVATIVE : 0)
+                | (alphaGradient ? BinaryVectors.SECTION_ALPHA_GRADIENT : 0);
+        this.maxFiniteInput = activation.maxFiniteInput();
+        this.canOverflow = maxFiniteInput != Double.MAX_VALUE;
+        this.maxFiniteFloat32Input = canOverflow ? largestFloatWithFiniteResult(activation) : Float.MAX_VALUE;
+    }
+
+    @Override
+    public byte[] transform(@Nullable byte[] value) throws VectorRejectedException {
+        int n = BinaryVectors.checkHeader(value, true, dimension, maxDimension);
+        ElementType type = BinaryVectors.elementType(value);
+        long outputLength = HEADER_BYTES + (long) Integer.bitCount(outputSections) * n * type.size();
+        if (outputLength > MAX_ARRAY_LENGTH) {
+            throw new VectorRejectedException(RejectKind.OUTPUT_TOO_LARGE, "the transformed value would be larger than"
+                    + " a byte array can hold (" + outputLength + " bytes): send shorter vectors");
+        }
+        if (x.length < n) {
+            x = new double[n];
+        }
+        int nonPositive = type == ElementType.FLOAT64 ? readFloat64(value, n) : readFloat32(value, n);
+        if (canOverflow) {
+            checkFiniteResults(type, n);
+        }
+        if (alphaGradient) {
+            // before the values overwrite x
+            if (alphaGradients.length < n) {
+                alphaGradients = new double[x.length];
+            }
+            activation.alphaGradients(x, alphaGradients, n);
+        }
+        if (mode == OutputMode.BOTH) {
+            if (derivatives.length < n) {
+                derivatives = new double[x.length];
+            }
+            activation.valuesAndDerivatives(x, x, derivatives, n);
+        } else {
+            activation.values(x, x, n);
+        }
+
+        byte[] out = BinaryVectors.newValue(type, outputSections, n);
+        int offset = write(type, x, n, out, HEADER_BYTES);
+        if (mode == OutputMode.BOTH) {
+            offset = write(type, derivatives, n, out, offset);
+        }
+        if (alphaGradient) {
+            write(type, alphaGradients, n, out, offset);
+        }
+        lastLength = n;
+        lastNonPositiveCount = nonPositive;
+        return out;
+    }
+
+    @Override
+    public int lastLength() {
+        return lastLength;
+    }
+
+    @Override
+    public int lastNonPositiveCount() {
+        return lastNonPositiveCount;
+    }
+
+    /** Reads n float64 values into x, refusing NaN and infinities; returns how many are {@code <= 0}. */
+    private int readFloat64(byte[] value, int n) throws VectorRejectedException {
+        double[] x = this.x;
+        int nonPositive = 0;
+        for (int i = 0, offset = HEADER_BYTES; i < n; i++, offset += 8) {
+            double v = (double) FLOAT64.get(value, offset);
+            if (!Double.isFinite(v)) {
+                throw notFinite(i, Double.toString(v), ElementType.FLOAT64);
+            }
+            x[i] = v;
+            nonPositive += v <= 0.0 ? 1 : 0;
+        }
+        return nonPositive;
+    }
+
+    /** Reads n float32 values, widened exactly, into x, refusing NaN and infinities; returns how many are {@code <= 0}. */
+    private int readFloat32(byte[] value, int n) throws VectorRejectedException {
+        double[] x = this.x;
+        int nonPositive = 0;
+        for (int i = 0, offset = HEADER_BYTES; i < n; i++, offset += 4) {
+            float v = (float) FLOAT32.get(value, offset);
+            if (!Float.isFinite(v)) {
+                throw notFinite(i, Float.toString(v), ElementType.FLOAT32);
+            }
+            x[i] = v;
+            nonPositive += v <= 0.0f ? 1 : 0;
+        }
+        return nonPositive;
+    }
+
+    private static VectorRejectedException notFinite(int index, String value, ElementType type) {
+        return new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, "features[" + index + "] = " + value
+                + " is not finite: binary values must be finite " + type.label() + " numbers");
+    }
+
+    /**
+     * Rejects a vector with an element whose f(x) would be infinite in the output's element type
+     * (SELU's scale*x above the largest double or float), as the JSON codec does.
+     */
+    private void checkFiniteResults(ElementType type, int n) throws VectorRejectedException {
+        double limit = type == ElementType.FLOAT64 ? maxFiniteInput : maxFiniteFloat32Input;
+        for (int i = 0; i < n; i++) {
+            if (x[i] > limit) {
+                boolean float64 = type == ElementType.FLOAT64;
+                throw new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, "features[" + i + "] = "
+                        + (float64 ? Double.toString(x[i]) : Float.toString((float) x[i])) + " is too large for"
+                        + " activation " + activation.kind().id() + ": f(x) would not fit a finite " + type.label()
+                        + " (the largest x it takes is " + (float64 ? Double.toString(limit) : Float.toString((float) limit))
+                        + ")");
+            }
+        }
+    }
+
+    /** Writes n values from offset in the element type, rounding each once to float for float32; returns the end. */
+    private static int write(ElementType type, double[] values, int n, byte[] out, int offset) {
+        if (type == ElementType.FLOAT64) {
+            for (int i = 0; i < n; i++, offset += 8) {
+                FLOAT64.set(out, offset, values[i]);
+            }
+        } else {
+            for (int i = 0; i < n; i++, offset += 4) {
+                FLOAT32.set(out, offset, (float) values[i]);
+            }
+        }
+        return offset;
+    }
+
+    /** The largest positive float x whose f(x), rounded to float, is finite (f grows with x above 0). */
+    private static float largestFloatWithFiniteResult(ActivationFunction activation) {
+        int lo = 0;
+        int hi = Float.floatToRawIntBits(Float.MAX_VALUE);
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (Float.isFinite((float) activation.value(Float.intBitsToFloat(mid)))) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return Float.intBitsToFloat(lo);
+    }
+}
