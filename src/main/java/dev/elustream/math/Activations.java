@@ -37,7 +37,7 @@ public final class Activations {
         Kernel resolved = kernel.resolve();
         return switch (kind) {
             case ELU -> Elu.withAlpha(alpha, resolved);
-            case SELU -> Selu.instance();
+            case SELU -> Selu.instance(resolved);
             case CELU -> Celu.withAlpha(alpha);
         };
     }

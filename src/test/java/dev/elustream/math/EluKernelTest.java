@@ -144,7 +144,7 @@ class EluKernelTest {
         assertThat(checked).isGreaterThan(9 * rows.size());
     }
 
-    private static void checkArrays(Elu elu, Row[] rows, double[] expectedGradients) {
+    static void checkArrays(ActivationFunction elu, Row[] rows, double[] expectedGradients) {
         int n = rows.length;
         double[] x = new double[n];
         for (int i = 0; i < n; i++) {
@@ -306,7 +306,7 @@ class EluKernelTest {
         return new Row(x, alpha, r.value(), r.derivative(), r.alphaGradient());
     }
 
-    private static void assumeUsable(Kernel kernel) {
+    static void assumeUsable(Kernel kernel) {
         if (kernel == Kernel.VECTOR) {
             assumeTrue(Kernel.vectorUsable(), () -> "vector kernel not usable: " + Kernel.vectorUnusableReason());
         }
