@@ -41,7 +41,7 @@ final class LocalCommand {
         try {
             return Kernel.describeActive();
         } catch (IllegalArgumentException e) {
-            throw new Main.UsageException(e.getMessage() + " (-D" + Kernel.PROPERTY + ")");
+            throw new Main.UsageException(e.getMessage());
         }
     }
 

@@ -10,7 +10,9 @@ package dev.elustream.math;
  * x &lt;= 0 (so f(-0.0) = -0.0, f'(0) = scale*alpha). NaN in gives NaN out. f(x) overflows to
  * infinity above {@link #MAX_FINITE_INPUT}; f' and df/dalpha are finite for every finite x. Each
  * result is within 2 ulp of the correctly rounded value (tested against
- * {@code selu-reference.csv}). No Flink or Kafka dependency.
+ * {@code selu-reference.csv}). The array methods run on the {@link Kernel} chosen by
+ * {@link #instance(Kernel)}, with the same results and rules either way. No Flink or Kafka
+ * dependency.
  */
 public final class Selu implements ActivationFunction {
 
