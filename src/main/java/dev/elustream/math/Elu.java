@@ -8,8 +8,8 @@ package dev.elustream.math;
  * for x &lt;= 0, 0 else. NaN in gives NaN out. Each result is within 2 ulp of the correctly rounded
  * value, also where exp(x) underflows but alpha*exp(x) does not (alpha &gt; 2, x &lt; -708).
  * The array methods run on the {@link Kernel} chosen at construction (vector where usable by
- * default), with the same results and rules either way. This class has no Flink or Kafka
- * dependency.
+ * default), with the same rules and the same 2 ulp bound either way (the last bits may differ).
+ * This class has no Flink or Kafka dependency.
  */
 public final class Elu implements ActivationFunction {
 

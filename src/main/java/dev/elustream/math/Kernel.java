@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * Which implementation an activation's array methods use: the JDK Vector API
  * ({@code jdk.incubator.vector}) or plain scalar loops. Both give results within 2 ulp of the
- * correctly rounded values; the choice changes only the speed.
+ * correctly rounded values; the choice changes the speed and at most the last bits.
  *
  * <p>{@link #AUTO} resolves once per JVM, to {@link #active()}: the system property
  * {@value #PROPERTY} ({@code auto}, {@code scalar} or {@code vector}) decides if set; with

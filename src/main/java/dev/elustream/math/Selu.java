@@ -11,8 +11,8 @@ package dev.elustream.math;
  * infinity above {@link #MAX_FINITE_INPUT}; f' and df/dalpha are finite for every finite x. Each
  * result is within 2 ulp of the correctly rounded value (tested against
  * {@code selu-reference.csv}). The array methods run on the {@link Kernel} chosen by
- * {@link #instance(Kernel)}, with the same results and rules either way. No Flink or Kafka
- * dependency.
+ * {@link #instance(Kernel)}, with the same rules and the same 2 ulp bound either way (the last
+ * bits may differ). No Flink or Kafka dependency.
  */
 public final class Selu implements ActivationFunction {
 
