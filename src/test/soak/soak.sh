@@ -9,4 +9,4 @@ cd "$(dirname "$0")/../../.."
 mvn -q -B -DskipTests package dependency:build-classpath \
     -Dmdep.outputFile=target/soak.classpath -Dmdep.includeScope=test
 mvn -q -B test-compile
-exec java -cp "target/test-classes:target/classes:$(cat target/soak.classpath)" dev.elustream.soak.SoakRun "$@"
+exec java --add-modules jdk.incubator.vector -cp "target/test-classes:target/classes:$(cat target/soak.classpath)" dev.elustream.soak.SoakRun "$@"

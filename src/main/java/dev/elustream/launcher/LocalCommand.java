@@ -3,6 +3,7 @@ package dev.elustream.launcher;
 import dev.elustream.job.ConfigException;
 import dev.elustream.job.EluJob;
 import dev.elustream.job.JobConfig;
+import dev.elustream.math.Kernel;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +32,19 @@ final class LocalCommand {
 
     private LocalCommand() {}
 
+    /**
+     * What ELU's array methods run on in this JVM, e.g. {@code vector (DoubleVector, 8 lanes)}: a
+     * manifest cannot add the module, so a user of {@code java -jar} learns here whether the flag
+     * {@code --add-modules jdk.incubator.vector} is missing.
+     */
+    static String eluKernel() {
+        try {
+            return Kernel.describeActive();
+        } catch (IllegalArgumentException e) {
+            throw new Main.UsageException(e.getMessage());
+        }
+    }
+
     static int run(String[] args, PrintStream out, PrintStream err) {
         Map<String, String> opts = JobConfig.parseOverrides(args);
         String jobFile = opts.getOrDefault("job", DEFAULT_JOB_FILE);
@@ -48,6 +62,7 @@ final class LocalCommand {
         }
         Map<String, String> values = JobConfig.readJobFile(Path.of(jobFile));
         values.putAll(opts);
+        out.println("ELU kernel: " + eluKernel());
         EmbeddedKafka kafka = null;
         // Counted down once everything is stopped: the shutdown hook (Ctrl-C) waits for it, or the
         // JVM would halt before the broker has shut down and its data directory is gone.

@@ -18,10 +18,26 @@ public final class Activations {
      * @throws NullPointerException if kind is null
      */
     public static ActivationFunction of(ActivationKind kind, double alpha) {
+        return of(kind, alpha, Kernel.AUTO);
+    }
+
+    /**
+     * Returns the activation of the given kind whose array methods run on the given kernel. CELU
+     * has no vector kernel yet: it runs scalar whatever the kernel, but VECTOR is still checked.
+     *
+     * @param kind which member of the family
+     * @param alpha its alpha, valid for the kind (see {@link #checkAlpha})
+     * @param kernel the kernel of the array methods; AUTO as {@link Kernel#active()}
+     * @throws IllegalArgumentException if alpha is not valid for the kind, naming kind and value
+     * @throws IllegalStateException if the kernel resolves to VECTOR and that is not usable
+     * @throws NullPointerException if kind or kernel is null
+     */
+    public static ActivationFunction of(ActivationKind kind, double alpha, Kernel kernel) {
         checkAlpha(kind, alpha);
+        Kernel resolved = kernel.resolve();
         return switch (kind) {
-            case ELU -> Elu.withAlpha(alpha);
-            case SELU -> Selu.instance();
+            case ELU -> Elu.withAlpha(alpha, resolved);
+            case SELU -> Selu.instance(resolved);
             case CELU -> Celu.withAlpha(alpha);
         };
     }

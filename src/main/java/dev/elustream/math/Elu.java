@@ -7,6 +7,8 @@ package dev.elustream.math;
  * x &lt;= 0 (so f(0) = 0, f(-0.0) = -0.0 and f'(0) = alpha, as in PyTorch); df/dalpha = expm1(x)
  * for x &lt;= 0, 0 else. NaN in gives NaN out. Each result is within 2 ulp of the correctly rounded
  * value, also where exp(x) underflows but alpha*exp(x) does not (alpha &gt; 2, x &lt; -708).
+ * The array methods run on the {@link Kernel} chosen at construction (vector where usable by
+ * default), with the same rules and the same 2 ulp bound either way (the last bits may differ).
  * This class has no Flink or Kafka dependency.
  */
 public final class Elu implements ActivationFunction {
@@ -15,19 +17,32 @@ public final class Elu implements ActivationFunction {
     public static final double DEFAULT_ALPHA = 1.0;
 
     private final double alpha;
+    private final boolean vector;
 
-    private Elu(double alpha) {
+    private Elu(double alpha, boolean vector) {
         this.alpha = alpha;
+        this.vector = vector;
     }
 
     /**
-     * Returns the ELU with the given alpha.
+     * Returns the ELU with the given alpha, on the {@link Kernel#AUTO AUTO} kernel.
      *
      * @throws IllegalArgumentException if alpha is NaN, infinite or negative
      */
     public static Elu withAlpha(double alpha) {
+        return withAlpha(alpha, Kernel.AUTO);
+    }
+
+    /**
+     * Returns the ELU with the given alpha whose array methods run on the given kernel.
+     *
+     * @throws IllegalArgumentException if alpha is NaN, infinite or negative
+     * @throws IllegalStateException if the kernel resolves to VECTOR and that is not usable
+     * @throws NullPointerException if kernel is null
+     */
+    public static Elu withAlpha(double alpha, Kernel kernel) {
         checkAlpha(alpha);
-        return new Elu(alpha);
+        return new Elu(alpha, kernel.resolve() == Kernel.VECTOR);
     }
 
     /**
@@ -40,6 +55,11 @@ public final class Elu implements ActivationFunction {
         if (!(alpha >= 0.0) || Double.isInfinite(alpha)) {
             throw new IllegalArgumentException("alpha must be finite and >= 0, got " + alpha);
         }
+    }
+
+    /** The kernel the array methods run on: SCALAR or VECTOR. */
+    public Kernel kernel() {
+        return vector ? Kernel.VECTOR : Kernel.SCALAR;
     }
 
     @Override
@@ -75,6 +95,10 @@ public final class Elu implements ActivationFunction {
     @Override
     public void alphaGradients(double[] in, double[] out, int length) {
         checkLengths(in, out, length);
+        if (vector) {
+            VectorKernels.eluAlphaGradients(this, in, out, length);
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[i] = alphaGradient(in[i]);
         }
@@ -84,6 +108,10 @@ public final class Elu implements ActivationFunction {
     @Override
     public void values(double[] in, double[] out, int length) {
         checkLengths(in, out, length);
+        if (vector) {
+            VectorKernels.eluValues(this, in, out, length);
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[i] = value(in[i]);
         }
@@ -93,6 +121,10 @@ public final class Elu implements ActivationFunction {
     @Override
     public void derivatives(double[] in, double[] out, int length) {
         checkLengths(in, out, length);
+        if (vector) {
+            VectorKernels.eluDerivatives(this, in, out, length);
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[i] = derivative(in[i]);
         }
@@ -105,6 +137,10 @@ public final class Elu implements ActivationFunction {
     @Override
     public void valuesAndDerivatives(double[] in, double[] values, double[] derivatives, int length) {
         checkFused(in, values, derivatives, length);
+        if (vector) {
+            VectorKernels.eluValuesAndDerivatives(this, in, values, derivatives, length);
+            return;
+        }
         for (int i = 0; i < length; i++) {
             double x = in[i];
             if (x > 0.0) {
@@ -136,6 +172,6 @@ public final class Elu implements ActivationFunction {
 
     @Override
     public String toString() {
-        return "Elu{alpha=" + alpha + "}";
+        return "Elu{alpha=" + alpha + ", kernel=" + kernel() + "}";
     }
 }

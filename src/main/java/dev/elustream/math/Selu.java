@@ -10,29 +10,54 @@ package dev.elustream.math;
  * x &lt;= 0 (so f(-0.0) = -0.0, f'(0) = scale*alpha). NaN in gives NaN out. f(x) overflows to
  * infinity above {@link #MAX_FINITE_INPUT}; f' and df/dalpha are finite for every finite x. Each
  * result is within 2 ulp of the correctly rounded value (tested against
- * {@code selu-reference.csv}). No Flink or Kafka dependency.
+ * {@code selu-reference.csv}). The array methods run on the {@link Kernel} chosen by
+ * {@link #instance(Kernel)}, with the same rules and the same 2 ulp bound either way (the last
+ * bits may differ). No Flink or Kafka dependency.
  */
 public final class Selu implements ActivationFunction {
 
     private static final double ALPHA = ActivationKind.SELU_ALPHA;
-    private static final double SCALE = ActivationKind.SELU_SCALE;
+    static final double SCALE = ActivationKind.SELU_SCALE;
     /**
      * scale*alpha as the sum of two doubles (the rounded product and its exact rounding error): the
      * x &lt;= 0 branch multiplies by it with one fma, so the constant adds no error of its own.
      */
-    private static final double SCALE_ALPHA = SCALE * ALPHA;
-    private static final double SCALE_ALPHA_LOW = Math.fma(SCALE, ALPHA, -SCALE_ALPHA);
+    static final double SCALE_ALPHA = SCALE * ALPHA;
+    static final double SCALE_ALPHA_LOW = Math.fma(SCALE, ALPHA, -SCALE_ALPHA);
 
     /** The largest x whose f(x) = scale*x is finite; above it f(x) is infinity. */
     public static final double MAX_FINITE_INPUT = largestFiniteInput();
 
-    private static final Selu INSTANCE = new Selu();
+    private static final Selu SCALAR = new Selu(false);
+    private static final Selu VECTOR = new Selu(true);
 
-    private Selu() {}
+    private final boolean vector;
 
-    /** The SELU (it has no parameter: one instance serves every caller). */
+    private Selu(boolean vector) {
+        this.vector = vector;
+    }
+
+    /**
+     * The SELU on the {@link Kernel#AUTO AUTO} kernel (it has no parameter: one instance per
+     * kernel serves every caller).
+     */
     public static Selu instance() {
-        return INSTANCE;
+        return instance(Kernel.AUTO);
+    }
+
+    /**
+     * The SELU whose array methods run on the given kernel.
+     *
+     * @throws IllegalStateException if the kernel resolves to VECTOR and that is not usable
+     * @throws NullPointerException if kernel is null
+     */
+    public static Selu instance(Kernel kernel) {
+        return kernel.resolve() == Kernel.VECTOR ? VECTOR : SCALAR;
+    }
+
+    /** The kernel the array methods run on: SCALAR or VECTOR. */
+    public Kernel kernel() {
+        return vector ? Kernel.VECTOR : Kernel.SCALAR;
     }
 
     @Override
@@ -71,6 +96,10 @@ public final class Selu implements ActivationFunction {
     @Override
     public void values(double[] in, double[] out, int length) {
         Elu.checkLengths(in, out, length);
+        if (vector) {
+            VectorKernels.seluValues(in, out, length);
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[i] = value(in[i]);
         }
@@ -79,6 +108,10 @@ public final class Selu implements ActivationFunction {
     @Override
     public void derivatives(double[] in, double[] out, int length) {
         Elu.checkLengths(in, out, length);
+        if (vector) {
+            VectorKernels.seluDerivatives(in, out, length);
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[i] = derivative(in[i]);
         }
@@ -87,6 +120,10 @@ public final class Selu implements ActivationFunction {
     @Override
     public void alphaGradients(double[] in, double[] out, int length) {
         Elu.checkLengths(in, out, length);
+        if (vector) {
+            VectorKernels.seluAlphaGradients(in, out, length);
+            return;
+        }
         for (int i = 0; i < length; i++) {
             out[i] = alphaGradient(in[i]);
         }
@@ -95,6 +132,10 @@ public final class Selu implements ActivationFunction {
     @Override
     public void valuesAndDerivatives(double[] in, double[] values, double[] derivatives, int length) {
         Elu.checkFused(in, values, derivatives, length);
+        if (vector) {
+            VectorKernels.seluValuesAndDerivatives(in, values, derivatives, length);
+            return;
+        }
         for (int i = 0; i < length; i++) {
             double x = in[i];
             if (x > 0.0) {
@@ -131,6 +172,6 @@ public final class Selu implements ActivationFunction {
 
     @Override
     public String toString() {
-        return "Selu{alpha=" + ALPHA + ", scale=" + SCALE + "}";
+        return "Selu{alpha=" + ALPHA + ", scale=" + SCALE + ", kernel=" + kernel() + "}";
     }
 }

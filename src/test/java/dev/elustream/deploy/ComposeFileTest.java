@@ -127,6 +127,18 @@ class ComposeFileTest {
     }
 
     @Test
+    void jobManagerAndTaskManagerLoadTheVectorModuleAndKeepFlinksJvmFlags() {
+        assertThat(flinkProperties("jobmanager"))
+                .containsEntry("env.java.opts.jobmanager", "--add-modules jdk.incubator.vector");
+        assertThat(flinkProperties("taskmanager"))
+                .containsEntry("env.java.opts.taskmanager", "--add-modules jdk.incubator.vector");
+        // env.java.opts.all holds the image's --add-opens list: setting it would drop them
+        for (String service : List.of("jobmanager", "taskmanager")) {
+            assertThat(flinkProperties(service)).as(service).doesNotContainKey("env.java.opts.all");
+        }
+    }
+
+    @Test
     void checkpointsAndSavepointsGoToOneNamedVolumeMountedAlikeOnJobManagerAndTaskManager() throws IOException {
         Map<String, String> jm = flinkProperties("jobmanager");
         Map<String, String> tm = flinkProperties("taskmanager");

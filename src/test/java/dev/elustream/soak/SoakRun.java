@@ -57,7 +57,7 @@ public final class SoakRun {
             kafka.createTopics(3, IN, "features-elu", "features-dlq");
             int webPort = freePort();
             List<String> cmd = List.of(ProcessHandle.current().info().command().orElse("java"), "-Xms512m", "-Xmx512m",
-                    "-Xlog:gc:file=" + gcLog + ":uptime", "-jar", jar.toString(), "local",
+                    "--add-modules", "jdk.incubator.vector", "-Xlog:gc:file=" + gcLog + ":uptime", "-jar", jar.toString(), "local",
                     "--bootstrap-servers", kafka.bootstrapServers(), "--web-port", Integer.toString(webPort),
                     "--group-id", GROUP, "--transactional-id-prefix", "soak", "--delivery-guarantee", guarantee,
                     "--starting-offsets", "earliest");

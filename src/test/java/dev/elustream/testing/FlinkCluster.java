@@ -32,8 +32,12 @@ import java.util.regex.Pattern;
  */
 public final class FlinkCluster implements AutoCloseable {
 
-    /** Flink's JVM flags for Java 17 (env.java.opts.all of Flink's default configuration). */
+    /**
+     * Flink's JVM flags for Java 17 (env.java.opts.all of Flink's default configuration), and the
+     * module of ELU's vector kernel (env.java.opts.jobmanager and .taskmanager in docker-compose.yml).
+     */
     public static final List<String> JVM_FLAGS = List.of(
+            "--add-modules=jdk.incubator.vector",
             "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
             "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
             "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",

@@ -13,13 +13,17 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code java [JVM options] -jar target/elu-stream-standalone.jar ARGS} as a user runs it, in a child
- * JVM given no Flink flags (the manifest must carry them); stdout and stderr go to files, read as
- * they grow.
+ * {@code java --add-modules jdk.incubator.vector [JVM options] -jar target/elu-stream-standalone.jar
+ * ARGS} as a user runs it (README's command line), in a child JVM given no Flink flags (the
+ * manifest must carry them); stdout and stderr go to files, read as they grow.
  */
 public final class StandaloneJarProcess implements AutoCloseable {
 
     public static final Path JAR = Path.of("target", "elu-stream-standalone.jar");
+
+    /** What the JDK prints on stderr when started with --add-modules jdk.incubator.vector. */
+    public static final String INCUBATOR_WARNING = "WARNING: Using incubator modules: jdk.incubator.vector"
+            + System.lineSeparator();
 
     public final Process process;
     private final Path out;
@@ -30,6 +34,9 @@ public final class StandaloneJarProcess implements AutoCloseable {
         List<String> cmd = new ArrayList<>();
         cmd.add(ProcessHandle.current().info().command().orElse("java"));
         cmd.add("-Xmx768m");
+        // a manifest cannot add a module: users pass it for ELU's vector kernel, as README says
+        cmd.add("--add-modules");
+        cmd.add("jdk.incubator.vector");
         cmd.addAll(jvmOptions);
         cmd.add("-jar");
         cmd.add(JAR.toString());
@@ -47,8 +54,9 @@ public final class StandaloneJarProcess implements AutoCloseable {
         return read(out);
     }
 
+    /** The child's stderr without the JDK's line about incubator modules, which every run prints. */
     public String err() {
-        return read(err);
+        return read(err).replace(INCUBATOR_WARNING, "");
     }
 
     private static String read(Path file) {
