@@ -8,9 +8,8 @@
 # Both run with CpuTimeProfiler: next to each wall-clock score, cpu.worker is the CPU time per op of
 # the benchmark thread, which waiting for a busy core does not inflate.
 #
-# JMH options go after the group, e.g. a first figure in a few minutes (kernel=VECTOR is the scalar
-# kernel until the Vector API kernel is merged):
-#   src/jmh/bench.sh kernels -p kernel=SCALAR -wi 3 -i 5 -f 1 -w 1s -r 1s
+# JMH options go after the group, e.g. a first figure in a few minutes:
+#   src/jmh/bench.sh kernels -wi 3 -i 5 -f 1 -w 1s -r 1s
 # Results are also written as CSV to target/bench/results/<group>.csv.
 set -euo pipefail
 

@@ -5,6 +5,7 @@ import dev.elustream.codec.EluJsonTransformer;
 import dev.elustream.codec.RejectKind;
 import dev.elustream.codec.VectorRejectedException;
 import dev.elustream.codec.VectorTransformer;
+import dev.elustream.math.Kernel;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
@@ -72,6 +73,9 @@ public final class EluFunction extends ProcessFunction<KafkaRecord, KafkaRecord>
                     settings.alphaGradient(), settings.dimension(), settings.maxDimension());
         };
         metrics = new EluMetrics(getRuntimeContext().getMetricGroup());
+        // Which kernel a TaskManager runs depends on its JVM's flags (--add-modules jdk.incubator.vector).
+        LOG.info("{} on {} records, subtask {}; best kernel of this JVM: {}", settings.activationFunction(), settings.format(),
+                getRuntimeContext().getTaskInfo().getIndexOfThisSubtask(), Kernel.describeActive());
     }
 
     @Override

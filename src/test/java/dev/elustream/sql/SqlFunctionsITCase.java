@@ -8,6 +8,7 @@ import dev.elustream.launcher.EmbeddedKafka;
 import dev.elustream.math.ActivationFunction;
 import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Activations;
+import dev.elustream.math.Kernel;
 import dev.elustream.sql.ActivationScalarFunction.Output;
 import dev.elustream.testing.KafkaTestSupport;
 import java.nio.file.Path;
@@ -38,7 +39,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /**
  * The SQL functions as a user runs them: registered with CREATE FUNCTION, over a Kafka table in JSON
  * format on a real broker, planned by Flink's Table planner and run on a mini cluster. Every value of
- * every row is checked bit for bit against the math package, NULLs included.
+ * every row is checked against the math package (scalar kernel) within 2 ulp, zeros and NULLs exactly.
  */
 class SqlFunctionsITCase {
 
@@ -179,7 +180,8 @@ class SqlFunctionsITCase {
         if (x == null || alpha == null || !Activations.isValidAlpha(kind, alpha)) {
             return null;
         }
-        ActivationFunction f = Activations.of(kind, alpha);
+        // The scalar kernel: the job may run the vector one, whose last bit can differ (both within 2 ulp).
+        ActivationFunction f = Activations.of(kind, alpha, Kernel.SCALAR);
         double[] v = new double[x.length];
         for (int i = 0; i < x.length; i++) {
             v[i] = x[i] == null ? 0.0 : x[i];
@@ -196,7 +198,7 @@ class SqlFunctionsITCase {
         return out;
     }
 
-    static void assertSameBits(@Nullable Object actual, @Nullable Double[] expected, String what) {
+    static void assertWithin2Ulp(@Nullable Object actual, @Nullable Double[] expected, String what) {
         if (expected == null) {
             assertThat(actual).as(what).isNull();
             return;
@@ -209,14 +211,23 @@ class SqlFunctionsITCase {
                 assertThat(got[i]).as("%s[%d]", what, i).isNull();
             } else {
                 assertThat(got[i]).as("%s[%d]", what, i).isNotNull();
-                assertThat(Double.doubleToRawLongBits(got[i])).as("%s[%d] = %s, expected %s", what, i, got[i], expected[i])
-                        .isEqualTo(Double.doubleToRawLongBits(expected[i]));
+                double g = got[i];
+                double e = expected[i];
+                if (e == 0.0 || Double.isNaN(e)) {
+                    // zeros keep their sign, NaN stays NaN: bit for bit
+                    assertThat(Double.doubleToRawLongBits(g)).as("%s[%d] = %s, expected %s", what, i, g, e)
+                            .isEqualTo(Double.doubleToRawLongBits(e));
+                } else {
+                    assertThat(Math.abs(Double.doubleToLongBits(g) - Double.doubleToLongBits(e)))
+                            .as("%s[%d] = %s, expected %s within 2 ulp", what, i, g, e)
+                            .isLessThanOrEqualTo(2L);
+                }
             }
         }
     }
 
     @Test
-    void everyFunctionOverAKafkaJsonTableMatchesTheMathPackageBitForBit() throws Exception {
+    void everyFunctionOverAKafkaJsonTableMatchesTheMathPackageWithin2Ulp() throws Exception {
         String topic = "sql-features";
         kafka.createTopics(1, topic);
         List<Input> inputs = inputs();
@@ -234,7 +245,7 @@ class SqlFunctionsITCase {
             for (int c = 0; c < COLUMNS.size(); c++) {
                 Column col = COLUMNS.get(c);
                 Double alpha = col.alpha() != null ? col.alpha() : in.alpha();
-                assertSameBits(rows.get(r).getField(c + 1), expected(col.kind(), col.output(), alpha, in.features()),
+                assertWithin2Ulp(rows.get(r).getField(c + 1), expected(col.kind(), col.output(), alpha, in.features()),
                         in.id() + ": " + col.call());
             }
         }
@@ -287,8 +298,8 @@ class SqlFunctionsITCase {
         for (int r = 0; r < rows.size(); r++) {
             Input i = inputs.get(r);
             assertThat(rows.get(r).getField(0)).isEqualTo(i.id());
-            assertSameBits(rows.get(r).getField(1), expected(ActivationKind.ELU, Output.VALUE, 0.5, i.features()), i.id() + " f");
-            assertSameBits(rows.get(r).getField(2), expected(ActivationKind.ELU, Output.DERIVATIVE, 0.5, i.features()),
+            assertWithin2Ulp(rows.get(r).getField(1), expected(ActivationKind.ELU, Output.VALUE, 0.5, i.features()), i.id() + " f");
+            assertWithin2Ulp(rows.get(r).getField(2), expected(ActivationKind.ELU, Output.DERIVATIVE, 0.5, i.features()),
                     i.id() + " df");
         }
         List<ConsumerRecord<byte[], byte[]>> raw = KafkaTestSupport.readToEnd(kafka.bootstrapServers(), out, Duration.ofSeconds(30));
