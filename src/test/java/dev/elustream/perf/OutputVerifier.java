@@ -1,7 +1,9 @@
 package dev.elustream.perf;
 
 import java.time.Duration;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Properties;
@@ -29,6 +31,10 @@ final class OutputVerifier implements AutoCloseable {
         String failure(long key, byte[] value);
     }
 
+    /** Keys of the probe records (one per partition, {@code probe-<partition>}), which are not counted. */
+    static final String PROBE_PREFIX = "probe-";
+    private static final byte[] PROBE = PROBE_PREFIX.getBytes(StandardCharsets.US_ASCII);
+
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final long records;
     private final long latencyRecords;
@@ -42,6 +48,7 @@ final class OutputVerifier implements AutoCloseable {
     private volatile long throughputSeen;
     private volatile long throughputDoneNanos;
     private volatile long latencySeen;
+    private volatile int probesSeen;
     private volatile long duplicates;
     private volatile long bytesOut;
     private volatile long checked;
@@ -87,6 +94,10 @@ final class OutputVerifier implements AutoCloseable {
                 long nowMillis = System.currentTimeMillis();
                 long bytes = 0;
                 for (ConsumerRecord<byte[], byte[]> r : polled) {
+                    if (isProbe(r.key())) {
+                        probesSeen++;
+                        continue;
+                    }
                     long key = parseKey(r.key());
                     if (key < 0 || key >= records + latencyRecords) {
                         fail("unexpected key " + (r.key() == null ? "null" : new String(r.key())) + " in the output");
@@ -131,6 +142,10 @@ final class OutputVerifier implements AutoCloseable {
         }
     }
 
+    private static boolean isProbe(byte[] key) {
+        return key != null && key.length > PROBE.length && Arrays.equals(key, 0, PROBE.length, PROBE, 0, PROBE.length);
+    }
+
     private static long parseKey(byte[] key) {
         if (key == null || key.length == 0 || key.length > 18) {
             return -1;
@@ -161,6 +176,11 @@ final class OutputVerifier implements AutoCloseable {
     long awaitThroughputDone(Duration timeout, BooleanSupplier alive) throws InterruptedException {
         await(() -> throughputDoneNanos != 0, () -> throughputSeen + " of " + records + " throughput records", timeout, alive);
         return throughputDoneNanos;
+    }
+
+    /** Waits until {@code count} probe records have been seen: the system under test is processing. */
+    void awaitProbes(int count, Duration timeout, BooleanSupplier alive) throws InterruptedException {
+        await(() -> probesSeen >= count, () -> probesSeen + " of " + count + " probe records", timeout, alive);
     }
 
     /** Waits until every latency-phase key has been seen and returns their latencies in ms. */

@@ -92,6 +92,7 @@ public final class ThroughputRun {
             broker.set(kafka);
             ThroughputRun run = new ThroughputRun(options, kafka, work, jar, children);
             run.printSetup();
+            run.warmUp();
             List<RunResult> results = new ArrayList<>();
             for (String guarantee : options.guarantees()) {
                 for (String system : List.of(RunResult.BASELINE, RunResult.JOB)) {
@@ -127,6 +128,38 @@ public final class ThroughputRun {
                 + " work dir %s%n", cores, System.getProperty("java.vm.name"), System.getProperty("java.version"), work);
     }
 
+    /**
+     * Sends records to a scratch topic and reads them back, without a system under test: the first
+     * measured run must not pay for this JVM's JIT and the broker's first segments alone.
+     */
+    private void warmUp() throws Exception {
+        String topic = "perf0-warmup";
+        long n = Math.min(options.records(), 200_000);
+        kafka.createTopics(options.partitions(), topic);
+        long t0 = System.nanoTime();
+        try (OutputVerifier verifier = new OutputVerifier(kafka.bootstrapServers(), topic, options.partitions(), false, n,
+                0, this::checkCopy, SAMPLE_EVERY);
+                KafkaProducer<byte[], byte[]> producer = producer()) {
+            verifier.awaitPositioned();
+            AtomicReference<Exception> sendFailure = new AtomicReference<>();
+            for (long i = 0; i < n; i++) {
+                producer.send(new ProducerRecord<>(topic, null, System.currentTimeMillis(), key(i), inputs.payload(i)),
+                        (metadata, e) -> {
+                            if (e != null) {
+                                sendFailure.compareAndSet(null, e);
+                            }
+                        });
+            }
+            producer.flush();
+            requireNoFailure(sendFailure);
+            long t1 = verifier.awaitThroughputDone(Duration.ofMinutes(5), () -> true);
+            System.out.printf(Locale.ROOT, "warm-up: %,d records to and from the broker alone in %.1f s (%.0f records/s)%n",
+                    n, (t1 - t0) / 1e9, Rates.perSecond(n, t1 - t0));
+        } finally {
+            deleteTopics(topic);
+        }
+    }
+
     private RunResult runOne(String system, String guarantee) throws Exception {
         boolean exactlyOnce = guarantee.equals(PerfOptions.EXACTLY_ONCE);
         String tag = "perf" + (++runNumber) + "-" + system + "-" + (exactlyOnce ? "eo" : "alo");
@@ -148,13 +181,25 @@ public final class ThroughputRun {
                     exactlyOnce, options.records(), latencyRecords, check, SAMPLE_EVERY);
                     KafkaProducer<byte[], byte[]> producer = producer()) {
                 verifier.awaitPositioned();
-                // Throughput: as fast as the producer can.
                 AtomicReference<Exception> sendFailure = new AtomicReference<>();
                 Callback onError = (metadata, e) -> {
                     if (e != null) {
                         sendFailure.compareAndSet(null, e);
                     }
                 };
+                // Ready means records come through every partition (the job's ready line comes before its
+                // tasks have their partitions): one probe record each, not measured.
+                for (int p = 0; p < options.partitions(); p++) {
+                    producer.send(new ProducerRecord<>(in, p, System.currentTimeMillis(),
+                            (OutputVerifier.PROBE_PREFIX + p).getBytes(UTF_8), inputs.payload(0)), onError);
+                }
+                producer.flush();
+                requireNoFailure(sendFailure);
+                verifier.awaitProbes(options.partitions(), READY_TIMEOUT, process::isAlive);
+                // GC during start-up is not what the run measures.
+                int gcLinesAtReady = Files.exists(gcLog) ? Files.readAllLines(gcLog, UTF_8).size() : 0;
+
+                // Throughput: as fast as the producer can.
                 long bytesIn = 0;
                 long t0 = System.nanoTime();
                 for (long i = 0; i < options.records(); i++) {
@@ -199,11 +244,10 @@ public final class ThroughputRun {
                 System.out.printf(Locale.ROOT, "  output complete: %,d distinct records, %d duplicates, %d values checked"
                         + " against the expected ones%n", options.records() + latencyRecords, verifier.duplicates(),
                         verifier.checked());
-                stop(process);
-                children.remove(process);
+                List<String> gcLines = Files.readAllLines(gcLog, UTF_8);
+                GcSummary gc = GcSummary.parse(gcLines.subList(Math.min(gcLinesAtReady, gcLines.size()), gcLines.size()));
                 return new RunResult(system, guarantee, options.records(), t1 - t0, bytesIn, verifier.bytesOut(),
-                        LatencySummary.of(latencies), GcSummary.parse(Files.readAllLines(gcLog, UTF_8)),
-                        verifier.duplicates());
+                        LatencySummary.of(latencies), gc, verifier.duplicates());
             }
         } catch (RuntimeException | InterruptedException | IOException e) {
             System.err.println("--- log of " + system + " " + guarantee + " (last 60 lines):");
