@@ -6,12 +6,18 @@
 #   usage: src/test/perf/throughput.sh [--quick] [--records N] [--dimension D]
 #            [--guarantees at-least-once,exactly-once] [--format json] [--partitions P]
 #            [--latency-rate R] [--latency-seconds S] [--checkpoint-interval-ms MS] [--kafka.KEY VALUE ...]
-#   PERF_SKIP_BUILD=1 reuses target/ as it is (after `mvn -DskipTests package` and the classpath below).
+#   PERF_SKIP_BUILD=1 reuses target/ as it is (after a previous run built it).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 if [[ "${PERF_SKIP_BUILD:-0}" != 1 ]]; then
     mvn -q -B -DskipTests package dependency:build-classpath \
         -Dmdep.outputFile=target/perf.classpath -Dmdep.includeScope=test
 fi
-exec java -Xmx2g -cp "target/test-classes:target/classes:$(cat target/perf.classpath)" \
+# Its own copy of the classes (the driver copies the jar itself): a build during the run must not
+# swap classes under it or under the baseline's JVM.
+classes=$(mktemp -d -t elu-perf-classes-XXXXXX)
+trap 'rm -rf "$classes"' EXIT
+cp -r target/classes "$classes/classes"
+cp -r target/test-classes "$classes/test-classes"
+java -Xmx2g -cp "$classes/test-classes:$classes/classes:$(cat target/perf.classpath)" \
     dev.elustream.perf.ThroughputRun "$@"

@@ -68,22 +68,4 @@ class LatencySummaryTest {
         assertThat(gc).isEqualTo(new GcSummary(3, 41.2, 120));
         assertThat(GcSummary.parse(List.of())).isEqualTo(new GcSummary(0, 0, 0));
     }
-
-    @Test
-    void tableShowsTheJobOverBaselineRatioPerGuarantee() {
-        LatencySummary lat = new LatencySummary(10, 4, 9, 12);
-        GcSummary gc = new GcSummary(5, 12.5, 80);
-        List<RunResult> results = List.of(
-                new RunResult("baseline", "at-least-once", 100_000, 2_000_000_000L, 130_000_000, 130_000_000, lat, gc, 0),
-                new RunResult("job", "at-least-once", 100_000, 4_000_000_000L, 130_000_000, 260_000_000, lat, gc, 0),
-                new RunResult("job", "exactly-once", 100_000, 5_000_000_000L, 130_000_000, 260_000_000, lat, gc, 0));
-        String[] lines = ResultTable.format(results).split("\n");
-        assertThat(lines).hasSize(4);
-        assertThat(lines[0]).contains("records/s", "MB/s in", "p99 ms", "job/baseline");
-        assertThat(lines[1].split("\\s+")).containsExactly(
-                "baseline", "at-least-once", "100000", "2.0", "50000", "65.0", "65.0", "4", "9", "12.5", "80", "0");
-        assertThat(lines[2].split("\\s+")).containsExactly(
-                "job", "at-least-once", "100000", "4.0", "25000", "32.5", "65.0", "4", "9", "12.5", "80", "0", "0.50");
-        assertThat(lines[3].split("\\s+")).as("no baseline for exactly-once: no ratio").hasSize(12);
-    }
 }

@@ -16,6 +16,7 @@ record PerfOptions(
         List<String> guarantees,
         PayloadFormat format,
         int partitions,
+        int rounds,
         int latencyRate,
         int latencySeconds,
         long checkpointIntervalMs,
@@ -30,7 +31,7 @@ record PerfOptions(
     static final String USAGE = """
             usage: src/test/perf/throughput.sh [--quick] [--records N] [--dimension D]
                      [--guarantees at-least-once,exactly-once] [--format json] [--partitions P]
-                     [--latency-rate R] [--latency-seconds S] [--checkpoint-interval-ms MS]
+                     [--rounds R] [--latency-rate R] [--latency-seconds S] [--checkpoint-interval-ms MS]
                      [--kafka.<producer key> <value> ...]
               --quick                   a smoke test: 50,000 records, 5 s latency phase
               --records N               records in the throughput phase (default 1,000,000)
@@ -39,6 +40,8 @@ record PerfOptions(
               --format F                input/output value format (default json)
               --partitions P            partitions of every topic = job parallelism = baseline
                                         consumer/producer pairs (default 2)
+              --rounds R                baseline-then-job rounds per guarantee; the ratio reported is
+                                        the median of the rounds' ratios (default 1)
               --latency-rate R          records/s in the paced latency phase (default 5000)
               --latency-seconds S       length of the latency phase (default 10)
               --checkpoint-interval-ms  the job's checkpoint interval = the baseline's commit
@@ -69,6 +72,7 @@ record PerfOptions(
         List<String> guarantees = List.of(AT_LEAST_ONCE, EXACTLY_ONCE);
         String format = JsonPayloadFormat.NAME;
         int partitions = 2;
+        int rounds = 1;
         int latencyRate = 5000;
         int latencySeconds = quick ? 5 : 10;
         long checkpointMs = 5000;
@@ -95,13 +99,14 @@ record PerfOptions(
                 case "--guarantees", "--guarantee" -> guarantees = guarantees(v);
                 case "--format" -> format = v;
                 case "--partitions", "--parallelism" -> partitions = (int) positive(opt, v);
+                case "--rounds" -> rounds = (int) positive(opt, v);
                 case "--latency-rate" -> latencyRate = (int) positive(opt, v);
                 case "--latency-seconds" -> latencySeconds = (int) positive(opt, v);
                 case "--checkpoint-interval-ms" -> checkpointMs = positive(opt, v);
                 default -> throw new IllegalArgumentException("unknown option '" + opt + "'");
             }
         }
-        return new PerfOptions(records, dimension, guarantees, PayloadFormat.named(format), partitions, latencyRate,
+        return new PerfOptions(records, dimension, guarantees, PayloadFormat.named(format), partitions, rounds, latencyRate,
                 latencySeconds, checkpointMs, Map.copyOf(producer));
     }
 

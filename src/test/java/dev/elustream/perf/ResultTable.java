@@ -1,40 +1,80 @@
 package dev.elustream.perf;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
 /**
- * The results as a fixed-width text table, one row per system and guarantee; a job row's last
- * column is its records/s over the baseline's records/s for the same guarantee.
+ * The results as a fixed-width text table, one row per system, guarantee and round; a job row's
+ * last column is its records/s over the baseline's records/s for the same guarantee and round.
  */
 final class ResultTable {
 
-    private static final String HEADER_FORMAT = "%-8s  %-13s  %9s  %7s  %9s  %8s  %8s  %7s  %7s  %8s  %8s  %5s  %12s%n";
-    private static final String ROW_FORMAT = "%-8s  %-13s  %9d  %7.1f  %9.0f  %8.1f  %8.1f  %7d  %7d  %8.1f  %8d  %5d  %12s%n";
+    private static final String HEADER_FORMAT =
+            "%-8s  %-13s  %5s  %9s  %7s  %6s  %9s  %8s  %8s  %7s  %7s  %8s  %9s  %5s  %12s%n";
+    private static final String ROW_FORMAT =
+            "%-8s  %-13s  %5d  %9d  %7.1f  %6.1f  %9.0f  %8.1f  %8.1f  %7d  %7d  %8.1f  %9d  %5d  %12s%n";
 
     private ResultTable() {}
 
     static String format(List<RunResult> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, HEADER_FORMAT, "system", "guarantee", "records", "seconds", "records/s",
+        sb.append(String.format(Locale.ROOT, HEADER_FORMAT, "system", "guarantee", "round", "records", "seconds",
+                "send s", "records/s",
                 "MB/s in", "MB/s out", "p50 ms", "p99 ms", "maxGC ms", "heapGC MB", "dups", "job/baseline"));
         for (RunResult r : results) {
-            sb.append(String.format(Locale.ROOT, ROW_FORMAT, r.system(), r.guarantee(), r.records(), r.seconds(),
-                    r.recordsPerSecond(), r.megabytesPerSecondIn(), r.megabytesPerSecondOut(), r.latency().p50(),
+            sb.append(String.format(Locale.ROOT, ROW_FORMAT, r.system(), r.guarantee(), r.round(), r.records(),
+                    r.seconds(), r.sendNanos() / 1e9, r.recordsPerSecond(), r.megabytesPerSecondIn(), r.megabytesPerSecondOut(), r.latency().p50(),
                     r.latency().p99(), r.gc().maxPauseMs(), r.gc().maxHeapAfterMb(), r.duplicates(),
                     ratio(r, results).map(x -> String.format(Locale.ROOT, "%.2f", x)).orElse("")));
+        }
+        for (RunResult r : results) {
+            if (r.loadBound()) {
+                sb.append(String.format(Locale.ROOT, "note: %s %s round %d kept up with the load generator (output complete"
+                        + " within 10%% of the sending time): its rate is the generator's, a lower bound%n",
+                        r.system(), r.guarantee(), r.round()));
+            }
         }
         return sb.toString();
     }
 
-    /** For a job row: its records/s over the baseline's with the same guarantee, if there is one. */
+    /** Per guarantee, the median of the job/baseline ratios over the rounds, e.g. "exactly-once: 0.55 (3 rounds: 0.50 0.55 0.61)". */
+    static List<String> ratioSummary(List<RunResult> results) {
+        List<String> out = new ArrayList<>();
+        results.stream().map(RunResult::guarantee).distinct().forEach(g -> {
+            double[] ratios = results.stream()
+                    .filter(r -> r.guarantee().equals(g))
+                    .map(r -> ratio(r, results))
+                    .flatMap(Optional::stream)
+                    .mapToDouble(Double::doubleValue)
+                    .sorted()
+                    .toArray();
+            if (ratios.length > 0) {
+                double median = ratios.length % 2 == 1 ? ratios[ratios.length / 2]
+                        : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+                StringBuilder sb = new StringBuilder(String.format(Locale.ROOT, "%s job/baseline: %.2f", g, median));
+                if (ratios.length > 1) {
+                    sb.append(String.format(Locale.ROOT, " (median of %d rounds:", ratios.length));
+                    for (double x : ratios) {
+                        sb.append(String.format(Locale.ROOT, " %.2f", x));
+                    }
+                    sb.append(')');
+                }
+                out.add(sb.toString());
+            }
+        });
+        return out;
+    }
+
+    /** For a job row: its records/s over the baseline's with the same guarantee and round, if there is one. */
     static Optional<Double> ratio(RunResult job, List<RunResult> results) {
         if (!job.system().equals(RunResult.JOB)) {
             return Optional.empty();
         }
         return results.stream()
-                .filter(b -> b.system().equals(RunResult.BASELINE) && b.guarantee().equals(job.guarantee()))
+                .filter(b -> b.system().equals(RunResult.BASELINE) && b.guarantee().equals(job.guarantee())
+                        && b.round() == job.round())
                 .findFirst()
                 .map(b -> job.recordsPerSecond() / b.recordsPerSecond());
     }

@@ -95,17 +95,19 @@ public final class ThroughputRun {
             run.warmUp();
             List<RunResult> results = new ArrayList<>();
             for (String guarantee : options.guarantees()) {
-                for (String system : List.of(RunResult.BASELINE, RunResult.JOB)) {
-                    RunResult r = run.runOne(system, guarantee);
-                    results.add(r);
-                    System.out.println();
-                    System.out.print(ResultTable.format(results));
-                    System.out.println();
+                for (int round = 1; round <= options.rounds(); round++) {
+                    for (String system : List.of(RunResult.BASELINE, RunResult.JOB)) {
+                        results.add(run.runOne(system, guarantee, round));
+                        System.out.println();
+                        System.out.print(ResultTable.format(results));
+                        System.out.println();
+                    }
                 }
             }
             System.out.println("=== results (" + options.format().name() + ", dimension " + options.dimension() + ", "
                     + options.partitions() + " partitions) ===");
             System.out.print(ResultTable.format(results));
+            ResultTable.ratioSummary(results).forEach(System.out::println);
         }
     }
 
@@ -115,7 +117,8 @@ public final class ThroughputRun {
                 options.records(), options.dimension(), options.format().name(), inputs.meanPayloadBytes(),
                 String.join(" and ", options.guarantees()));
         System.out.printf(Locale.ROOT, "  %d partitions per topic = job parallelism = baseline consumer/producer pairs;"
-                + " system under test: its own JVM, -Xms512m -Xmx512m%n", options.partitions());
+                + " system under test: its own JVM, -Xms512m -Xmx512m; %d round(s) of baseline then job%n",
+                options.partitions(), options.rounds());
         System.out.println("  producer settings (load generator, the job's sinks as --kafka.<key>, the baseline's producers): "
                 + String.join(" ", options.producerArguments()));
         System.out.printf(Locale.ROOT, "  checkpoint interval (job) = commit interval (baseline): %d ms;"
@@ -160,7 +163,7 @@ public final class ThroughputRun {
         }
     }
 
-    private RunResult runOne(String system, String guarantee) throws Exception {
+    private RunResult runOne(String system, String guarantee, int round) throws Exception {
         boolean exactlyOnce = guarantee.equals(PerfOptions.EXACTLY_ONCE);
         String tag = "perf" + (++runNumber) + "-" + system + "-" + (exactlyOnce ? "eo" : "alo");
         String in = tag + "-in";
@@ -246,7 +249,7 @@ public final class ThroughputRun {
                         verifier.checked());
                 List<String> gcLines = Files.readAllLines(gcLog, UTF_8);
                 GcSummary gc = GcSummary.parse(gcLines.subList(Math.min(gcLinesAtReady, gcLines.size()), gcLines.size()));
-                return new RunResult(system, guarantee, options.records(), t1 - t0, bytesIn, verifier.bytesOut(),
+                return new RunResult(system, guarantee, round, options.records(), t1 - t0, produced - t0, bytesIn, verifier.bytesOut(),
                         LatencySummary.of(latencies), gc, verifier.duplicates());
             }
         } catch (RuntimeException | InterruptedException | IOException e) {
@@ -306,11 +309,16 @@ public final class ThroughputRun {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** The job must have written f and f' of the input vector, each within 2 ulp. */
+    /** The job must have written f and f' of the input vector. */
     private String checkJobOutput(long key, byte[] value) {
-        PayloadFormat.Decoded d = options.format().decodeOutput(value);
-        double[] x = inputs.vector(key);
-        Elu elu = Elu.withAlpha(ALPHA);
+        return eluMismatch(inputs.vector(key), options.format().decodeOutput(value), Elu.withAlpha(ALPHA));
+    }
+
+    /**
+     * Why the decoded output is not ELU's values and derivatives of {@code x}, each within 2 ulp of
+     * the driver's own computation, or null when it is.
+     */
+    static String eluMismatch(double[] x, PayloadFormat.Decoded d, Elu elu) {
         if (d.values().length != x.length || d.derivatives().length != x.length) {
             return "expected " + x.length + " values and derivatives, got " + d.values().length + " and "
                     + d.derivatives().length;
