@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 if [[ "${PERF_SKIP_BUILD:-0}" != 1 ]]; then
-    mvn -q -B -DskipTests package dependency:build-classpath \
+    mvn -q -B -Dstyle.color=never -DskipTests package dependency:build-classpath \
         -Dmdep.outputFile=target/perf.classpath -Dmdep.includeScope=test
 fi
 # Its own copy of the classes (the driver copies the jar itself): a build during the run must not

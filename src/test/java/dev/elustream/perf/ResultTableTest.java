@@ -42,6 +42,17 @@ class ResultTableTest {
         assertThat(results.get(0).loadBound()).isTrue();
         assertThat(results.get(1).loadBound()).isFalse();
         assertThat(ResultTable.format(results)).contains("note: baseline exactly-once round 1 kept up with the load generator");
-        assertThat(ResultTable.ratioSummary(results)).containsExactly("exactly-once job/baseline: 0.53");
+        assertThat(ResultTable.ratioSummary(results))
+                .containsExactly("exactly-once job/baseline: 0.53; every baseline round was load-bound: the ratio is too high");
+    }
+
+    @Test
+    void leavesLoadBoundBaselinesOutOfTheSecondMedian() {
+        List<RunResult> results = List.of(
+                run("baseline", "exactly-once", 1, 10.5, 10.0), run("job", "exactly-once", 1, 14.0, 10.0),
+                run("baseline", "exactly-once", 2, 10.0, 5.0), run("job", "exactly-once", 2, 25.0, 5.0),
+                run("baseline", "exactly-once", 3, 10.0, 5.0), run("job", "exactly-once", 3, 20.0, 5.0));
+        assertThat(ResultTable.ratioSummary(results)).containsExactly(
+                "exactly-once job/baseline: 0.50 (median of 3 rounds: 0.40 0.50 0.75); 0.45 without load-bound baselines");
     }
 }
