@@ -45,7 +45,11 @@ public final class BaselineCopy {
     public static void main(String[] args) throws Exception {
         Map<String, String> opts = new HashMap<>();
         Map<String, String> kafka = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
+        for (int i = 0; i < args.length; i += 2) {
+            if (!args[i].startsWith("--") || i + 1 == args.length) {
+                throw new IllegalArgumentException("expected --key value pairs, got '" + args[i] + "'"
+                        + (i + 1 == args.length ? " without a value" : ""));
+            }
             if (args[i].startsWith("--kafka.")) {
                 kafka.put(args[i].substring("--kafka.".length()), args[i + 1]);
             } else {

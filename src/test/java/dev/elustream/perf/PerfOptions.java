@@ -82,9 +82,6 @@ record PerfOptions(
             if (opt.equals("--quick")) {
                 continue;
             }
-            if (opt.equals("--help") || opt.equals("-h")) {
-                throw new IllegalArgumentException("help requested");
-            }
             if (i + 1 >= args.length) {
                 throw new IllegalArgumentException(opt + " needs a value");
             }

@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,6 +65,10 @@ public final class ThroughputRun {
     }
 
     public static void main(String[] args) throws Exception {
+        if (List.of(args).contains("--help") || List.of(args).contains("-h")) {
+            System.out.println(PerfOptions.USAGE);
+            return;
+        }
         PerfOptions options;
         try {
             options = PerfOptions.parse(args);
@@ -353,7 +358,7 @@ public final class ThroughputRun {
 
     private long endOffsets(String topic) throws Exception {
         try (Admin admin = kafka.admin()) {
-            Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (int p = 0; p < options.partitions(); p++) {
                 latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
             }
