@@ -1,0 +1,52 @@
+package dev.elustream.perf;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.elustream.math.Elu;
+import org.junit.jupiter.api.Test;
+
+/** The verifier's spot check must catch a job that writes wrong numbers. */
+class OutputCheckTest {
+
+    private final PayloadFormat json = PayloadFormat.named("json");
+
+    @Test
+    void jsonInputCarriesTheVectorExactly() {
+        assertThat(new String(json.encode(7, new double[] {1.5, -0.25, 3.0E-5}), UTF_8))
+                .isEqualTo("{\"id\":7,\"features\":[1.5,-0.25,3.0E-5]}");
+    }
+
+    @Test
+    void acceptsTheJobsOutputForm() {
+        byte[] out = "{\"id\":7,\"features\":[1.5,-0.8646647167633873],\"derivative\":[1.0,0.1353352832366127]}"
+                .getBytes(UTF_8);
+        assertThat(ThroughputRun.eluMismatch(new double[] {1.5, -2.0}, json.decodeOutput(out), Elu.withAlpha(1.0)))
+                .isNull();
+    }
+
+    @Test
+    void catchesAWrongValueADerivativeFromTheOutputAndAMissingDerivative() {
+        byte[] identity = "{\"id\":7,\"features\":[1.5,-2.0],\"derivative\":[1.0,0.1353352832366127]}".getBytes(UTF_8);
+        assertThat(ThroughputRun.eluMismatch(new double[] {1.5, -2.0}, json.decodeOutput(identity), Elu.withAlpha(1.0)))
+                .startsWith("element 1: x=-2.0 gave f=-2.0");
+        byte[] off = "{\"features\":[-0.8646647167633873],\"derivative\":[0.13533528323661]}".getBytes(UTF_8);
+        assertThat(ThroughputRun.eluMismatch(new double[] {-2.0}, json.decodeOutput(off), Elu.withAlpha(1.0)))
+                .startsWith("element 0");
+        assertThatThrownBy(() -> json.decodeOutput("{\"features\":[1.5]}".getBytes(UTF_8)))
+                .hasMessageContaining("no array 'derivative'");
+    }
+
+    @Test
+    void allowsTwoUlpAndNoMore() {
+        double e = -0.8646647167633873;
+        assertThat(ThroughputRun.within2Ulp(Math.nextUp(Math.nextUp(e)), e)).isTrue();
+        assertThat(ThroughputRun.within2Ulp(Math.nextUp(Math.nextUp(Math.nextUp(e))), e)).isFalse();
+    }
+
+    @Test
+    void namesTheKnownFormatsForAnUnknownOne() {
+        assertThatThrownBy(() -> PayloadFormat.named("avro")).hasMessage("--format must be one of: json; got 'avro'");
+    }
+}

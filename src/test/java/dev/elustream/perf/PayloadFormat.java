@@ -1,0 +1,38 @@
+package dev.elustream.perf;
+
+import java.util.List;
+
+/**
+ * How the run encodes input feature vectors and decodes the job's output, for one value format of
+ * the job. Adding a format is one implementation and one case in {@link #named(String)}.
+ */
+public interface PayloadFormat {
+
+    /** The name given with {@code --format}. */
+    String name();
+
+    /** An input record value holding the vector. */
+    byte[] encode(long id, double[] features);
+
+    /** The activations and derivatives in an output record value of the job (mode both). */
+    Decoded decodeOutput(byte[] value);
+
+    /** Arguments the job needs to read and write this format (none for the job's default, JSON). */
+    List<String> jobArguments();
+
+    /** An output value, decoded. */
+    record Decoded(double[] values, double[] derivatives) {}
+
+    /**
+     * The format with that name.
+     *
+     * @throws IllegalArgumentException for a name no format has
+     */
+    static PayloadFormat named(String name) {
+        return switch (name) {
+            case JsonPayloadFormat.NAME -> new JsonPayloadFormat();
+            default -> throw new IllegalArgumentException("--format must be one of: " + JsonPayloadFormat.NAME
+                    + "; got '" + name + "'");
+        };
+    }
+}
