@@ -11,6 +11,7 @@ import dev.elustream.math.ActivationFunction;
 import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Activations;
 import dev.elustream.math.Celu;
+import dev.elustream.math.Kernel;
 import dev.elustream.math.Elu;
 import dev.elustream.math.Selu;
 import java.util.SplittableRandom;
@@ -43,7 +44,7 @@ class ActivationFamilyCodecTest {
     @ParameterizedTest
     @EnumSource(ActivationKind.class)
     void writesValuesDerivativesAndAlphaGradientsOfTheChosenActivation(ActivationKind kind) throws Exception {
-        ActivationFunction f = Activations.of(kind, kind == ActivationKind.SELU ? ActivationKind.SELU_ALPHA : 0.5);
+        ActivationFunction f = Activations.of(kind, kind == ActivationKind.SELU ? ActivationKind.SELU_ALPHA : 0.5, Kernel.SCALAR);
         EluJsonTransformer transformer = new EluJsonTransformer(f, OutputMode.BOTH, true, 0, 64);
 
         byte[] out = transform(transformer, INPUT);
@@ -138,7 +139,7 @@ class ActivationFamilyCodecTest {
     @EnumSource(ActivationKind.class)
     void randomVectorsMatchTheKernelsBitForBitInBothModes(ActivationKind kind) throws Exception {
         SplittableRandom random = new SplittableRandom(kind.ordinal());
-        ActivationFunction f = Activations.of(kind, kind == ActivationKind.SELU ? ActivationKind.SELU_ALPHA : 1.7);
+        ActivationFunction f = Activations.of(kind, kind == ActivationKind.SELU ? ActivationKind.SELU_ALPHA : 1.7, Kernel.SCALAR);
         EluJsonTransformer both = new EluJsonTransformer(f, OutputMode.BOTH, true, 0, 4096);
         EluJsonTransformer activation = new EluJsonTransformer(f, OutputMode.ACTIVATION, true, 0, 4096);
         for (int round = 0; round < 50; round++) {
