@@ -7,7 +7,7 @@ import java.util.Arrays;
 final class OutputBuffer {
 
     /** The longest double {@link #appendDouble} writes, e.g. {@code -2.2250738585072014E-308}. */
-    static final int MAX_DOUBLE_LENGTH = 24;
+    static final int MAX_DOUBLE_LENGTH = DoubleWriter.MAX_LENGTH;
 
     /** Arrays a little shorter than Integer.MAX_VALUE are what every JVM allocates. */
     private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
@@ -74,12 +74,9 @@ final class OutputBuffer {
             buf[size++] = '0';
             return;
         }
-        // Jackson's Schubfach writer: the shortest round-trip digits (JDK 17's Double.toString
-        // is round-trip exact too but sometimes longer, and slower).
-        String s = NumberOutput.toString(d, true);
-        for (int i = 0, n = s.length(); i < n; i++) {
-            buf[size++] = (byte) s.charAt(i);
-        }
+        // The shortest round-trip digits, written in place (JDK 17's Double.toString is round-trip
+        // exact too but sometimes longer, slower, and allocates a String per number).
+        size = DoubleWriter.write(d, buf, size);
     }
 
     /** A copy of the bytes written since the last {@link #reset}, which the caller owns. */
