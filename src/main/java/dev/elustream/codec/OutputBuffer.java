@@ -60,10 +60,11 @@ final class OutputBuffer {
     /**
      * Appends {@code d} in the form of {@code Double.toString} (shortest digits that parse back to exactly
      * {@code d}, e.g. {@code 1.0}, {@code -0.0}, {@code 1.0E-300}), at most {@link #MAX_DOUBLE_LENGTH}
-     * bytes; room must have been reserved. {@code d} must be finite: NaN and infinities are not JSON.
+     * bytes, without allocating; room for {@link #MAX_DOUBLE_LENGTH} bytes must have been reserved (the
+     * writer may use all of it as scratch). {@code d} must be finite: NaN and infinities are not JSON.
      */
     void appendDouble(double d) {
-        // Small integers (every derivative 1.0 of a positive input) skip the String: their form is plain.
+        // Small integers (every derivative 1.0 of a positive input) take a shorter path: their form is plain.
         if (d == (int) d && d > -1e7 && d < 1e7) {
             if (d == 0.0 && Double.doubleToRawLongBits(d) != 0L) {
                 append(NEGATIVE_ZERO, 0, NEGATIVE_ZERO.length);
