@@ -7,7 +7,7 @@ import java.util.Arrays;
 final class OutputBuffer {
 
     /** The longest double {@link #appendDouble} writes, e.g. {@code -2.2250738585072014E-308}. */
-    static final int MAX_DOUBLE_LENGTH = 24;
+    static final int MAX_DOUBLE_LENGTH = DoubleWriter.MAX_LENGTH;
 
     /** Arrays a little shorter than Integer.MAX_VALUE are what every JVM allocates. */
     private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
@@ -60,10 +60,11 @@ final class OutputBuffer {
     /**
      * Appends {@code d} in the form of {@code Double.toString} (shortest digits that parse back to exactly
      * {@code d}, e.g. {@code 1.0}, {@code -0.0}, {@code 1.0E-300}), at most {@link #MAX_DOUBLE_LENGTH}
-     * bytes; room must have been reserved. {@code d} must be finite: NaN and infinities are not JSON.
+     * bytes, without allocating; room for {@link #MAX_DOUBLE_LENGTH} bytes must have been reserved (the
+     * writer may use all of it as scratch). {@code d} must be finite: NaN and infinities are not JSON.
      */
     void appendDouble(double d) {
-        // Small integers (every derivative 1.0 of a positive input) skip the String: their form is plain.
+        // Small integers (every derivative 1.0 of a positive input) take a shorter path: their form is plain.
         if (d == (int) d && d > -1e7 && d < 1e7) {
             if (d == 0.0 && Double.doubleToRawLongBits(d) != 0L) {
                 append(NEGATIVE_ZERO, 0, NEGATIVE_ZERO.length);
@@ -74,12 +75,9 @@ final class OutputBuffer {
             buf[size++] = '0';
             return;
         }
-        // Jackson's Schubfach writer: the shortest round-trip digits (JDK 17's Double.toString
-        // is round-trip exact too but sometimes longer, and slower).
-        String s = NumberOutput.toString(d, true);
-        for (int i = 0, n = s.length(); i < n; i++) {
-            buf[size++] = (byte) s.charAt(i);
-        }
+        // The shortest round-trip digits, written in place (JDK 17's Double.toString is round-trip
+        // exact too but sometimes longer, slower, and allocates a String per number).
+        size = DoubleWriter.write(d, buf, size);
     }
 
     /** A copy of the bytes written since the last {@link #reset}, which the caller owns. */

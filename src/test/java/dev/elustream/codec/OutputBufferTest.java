@@ -3,6 +3,7 @@ package dev.elustream.codec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,29 @@ class OutputBufferTest {
             assertThat(Double.doubleToRawLongBits(Double.parseDouble(s))).as(s).isEqualTo(Double.doubleToRawLongBits(d));
             assertThat(s).as("JSON number").matches("-?(0|[1-9][0-9]*)\\.[0-9]+(E-?[0-9]+)?");
         }
+    }
+
+    @Test
+    void writesDoublesWithoutAllocating() throws Exception {
+        double[] values = new double[1000];
+        SplittableRandom random = new SplittableRandom(5);
+        for (int i = 0; i < values.length; i++) {
+            values[i] = i % 2 == 0 ? Math.expm1(-random.nextDouble(0, 40)) : random.nextDouble(-1e30, 1e30);
+        }
+        OutputBuffer out = new OutputBuffer(values.length * (OutputBuffer.MAX_DOUBLE_LENGTH + 1));
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        long thread = Thread.currentThread().getId();
+        long allocated = Long.MAX_VALUE;
+        for (int round = 0; round < 20; round++) {
+            out.reset();
+            long before = threads.getThreadAllocatedBytes(thread);
+            for (double d : values) {
+                out.appendDouble(d);
+                out.append((byte) ',');
+            }
+            allocated = Math.min(allocated, threads.getThreadAllocatedBytes(thread) - before);
+        }
+        assertThat(allocated).as("bytes allocated writing %s doubles", values.length).isZero();
     }
 
     @Test

@@ -1,0 +1,307 @@
+package dev.elustream.codec;
+
+import java.math.BigInteger;
+
+/**
+ * Writes a finite double as the shortest decimal that reads back as exactly that double, in the form
+ * of JDK 19+'s {@code Double.toString} (and Jackson's {@code NumberOutput.toString(d, true)}): {@code 1.0},
+ * {@code -0.0}, {@code 0.001}, {@code 1.0E-300}, {@code 1.2345678901234567E20}; straight into a byte
+ * array, without allocating.
+ *
+ * <p>The digits are chosen with Raffaello Giulietti's Schubfach algorithm ("The Schubfach way to render
+ * doubles", 2020-2021): among the decimals in the rounding interval of the double it picks one with the
+ * fewest digits, and of those the closest to the double (the even one on a tie). This is an
+ * implementation of the algorithm as the paper describes it; its table of powers of ten is computed
+ * exactly at class initialization rather than stored.
+ */
+final class DoubleWriter {
+
+    /** The longest form written: {@code -2.2250738585072014E-308} (sign, 17 digits, point, exponent). */
+    static final int MAX_LENGTH = 24;
+
+    /** Bits of precision of a double, the hidden bit included. */
+    private static final int P = 53;
+    /** The exponent q of the smallest double, {@code MIN_VALUE = 1 * 2^Q_MIN}. */
+    private static final int Q_MIN = -1074;
+    /** The significand of the smallest normal double. */
+    private static final long C_MIN = 1L << (P - 1);
+    private static final long FRACTION_MASK = C_MIN - 1;
+    private static final int BIASED_EXPONENT_MASK = 0x7FF;
+    /** Subnormal significands below this have too few digits for the algorithm and are scaled by 10. */
+    private static final long C_TINY = 3;
+    /** The range of k = floor(log10(2^q)) (or of 3/4 2^q) over all doubles. */
+    private static final int K_MIN = -324;
+    private static final int K_MAX = 292;
+    /** Decimal digits the algorithm produces at most. */
+    private static final int H = 17;
+    private static final long MASK_63 = Long.MAX_VALUE;
+
+    /**
+     * For k in [K_MIN, K_MAX], g = floor(10^-k 2^(125 - floor(log2(10^-k)))) + 1, a 126-bit upper
+     * approximation of 10^-k: its high 63 bits at [2 (k - K_MIN)], its low 63 bits at the next index.
+     */
+    private static final long[] G = powersOfTen();
+
+    private static final long[] POW10 = new long[H + 1];
+
+    /** "00", "01", ..., "99", two bytes each. */
+    private static final byte[] DIGIT_PAIRS = new byte[200];
+
+    static {
+        long p = 1;
+        for (int i = 0; i <= H; i++) {
+            POW10[i] = p;
+            p *= 10;
+        }
+        for (int i = 0; i < 100; i++) {
+            DIGIT_PAIRS[2 * i] = (byte) ('0' + i / 10);
+            DIGIT_PAIRS[2 * i + 1] = (byte) ('0' + i % 10);
+        }
+    }
+
+    private DoubleWriter() {}
+
+    /**
+     * Writes {@code v} into {@code buf} from {@code pos}, which must have {@link #MAX_LENGTH} bytes of
+     * room, and returns the index after the last byte written.
+     *
+     * @throws IllegalArgumentException if {@code v} is NaN or infinite, which JSON cannot carry
+     */
+    static int write(double v, byte[] buf, int pos) {
+        long bits = Double.doubleToRawLongBits(v);
+        long fraction = bits & FRACTION_MASK;
+        int biasedExponent = (int) (bits >>> (P - 1)) & BIASED_EXPONENT_MASK;
+        if (biasedExponent == BIASED_EXPONENT_MASK) {
+            throw new IllegalArgumentException("not a finite double: " + v);
+        }
+        int p = pos;
+        if (bits < 0) {
+            buf[p++] = '-';
+        }
+        if (biasedExponent != 0) {
+            // normal: |v| = c 2^q
+            int q = biasedExponent + Q_MIN - 1;
+            long c = C_MIN | fraction;
+            int mq = -q;
+            if (0 < mq && mq < P) {
+                long f = c >> mq;
+                if (f << mq == c) {
+                    // An integer below 2^53: its own digits are the shortest.
+                    return format(f, 0, buf, p);
+                }
+            }
+            return shortest(q, c, 0, buf, p);
+        }
+        if (fraction != 0) {
+            return fraction < C_TINY
+                    ? shortest(Q_MIN, 10 * fraction, -1, buf, p)
+                    : shortest(Q_MIN, fraction, 0, buf, p);
+        }
+        buf[p] = '0';
+        buf[p + 1] = '.';
+        buf[p + 2] = '0';
+        return p + 3;
+    }
+
+    /**
+     * Finds the shortest decimal in the rounding interval of c 2^q and formats it, scaled by 10^dk
+     * (-1 for the tiny subnormals, whose c was multiplied by 10).
+     */
+    private static int shortest(int q, long c, int dk, byte[] buf, int pos) {
+        // Work in units of 2^(q-2): v is cb, the interval's ends cbl and cbr, included iff c is even.
+        int out = (int) c & 1;
+        long cb = c << 2;
+        long cbr = cb + 2;
+        long cbl;
+        int k;
+        if (c != C_MIN || q == Q_MIN) {
+            cbl = cb - 2;
+            k = floorLog10Pow2(q);
+        } else {
+            // At a power of two the interval below is half as wide.
+            cbl = cb - 1;
+            k = floorLog10ThreeQuartersPow2(q);
+        }
+        int h = q + floorLog2Pow10(-k) + 2;
+        int gi = 2 * (k - K_MIN);
+        long g1 = G[gi];
+        long g0 = G[gi + 1];
+
+        // v, and the ends of its interval, times 10^-k, in units of 1/4, rounded to odd.
+        long vb = roundToOdd(g1, g0, cb << h);
+        long vbl = roundToOdd(g1, g0, cbl << h);
+        long vbr = roundToOdd(g1, g0, cbr << h);
+
+        long s = vb >> 2;
+        if (s >= 100) {
+            // Try one digit less first: s' = floor(s / 10), by multiplication.
+            long sp10 = 10 * Math.multiplyHigh(s, 115_292_150_460_684_698L << 4);
+            long tp10 = sp10 + 10;
+            boolean upin = vbl + out <= sp10 << 2;
+            boolean wpin = (tp10 << 2) + out <= vbr;
+            if (upin != wpin) {
+                return format(upin ? sp10 : tp10, k, buf, pos);
+            }
+        }
+        long t = s + 1;
+        boolean uin = vbl + out <= s << 2;
+        boolean win = (t << 2) + out <= vbr;
+        if (uin != win) {
+            return format(uin ? s : t, k + dk, buf, pos);
+        }
+        // Both s and t are in the interval: the closer one, the even one on a tie.
+        long cmp = vb - ((s + t) << 1);
+        return format(cmp < 0 || cmp == 0 && (s & 1) == 0 ? s : t, k + dk, buf, pos);
+    }
+
+    /** floor(g cp / 2^127), its lowest bit set if any bit below was set (g = g1 2^63 + g0). */
+    private static long roundToOdd(long g1, long g0, long cp) {
+        long x1 = Math.multiplyHigh(g0, cp);
+        long y0 = g1 * cp;
+        long y1 = Math.multiplyHigh(g1, cp);
+        long z = (y0 >>> 1) + x1;
+        long vbp = y1 + (z >>> 63);
+        return vbp | ((z & MASK_63) + MASK_63) >>> 63;
+    }
+
+    /**
+     * Writes f 10^e (f > 0, at most 17 digits, maybe with trailing zeros) in Double.toString's form:
+     * plain for 10^-3 <= value < 10^7, else d.dddEn.
+     */
+    private static int format(long f, int e, byte[] buf, int pos) {
+        int len = floorLog10Pow2(Long.SIZE - Long.numberOfLeadingZeros(f));
+        if (f >= POW10[len]) {
+            len++;
+        }
+        // value = 0.d1d2...dlen 10^point
+        int point = len + e;
+        if (0 < point && point <= 7) {
+            // Digits at pos+1, then the integer part moves one to the left to make room for the point.
+            writeDigits(f, len, buf, pos + 1);
+            int end = pos + 1 + len;
+            if (len <= point) {
+                System.arraycopy(buf, pos + 1, buf, pos, len);
+                for (int i = pos + len; i < pos + point; i++) {
+                    buf[i] = '0';
+                }
+                buf[pos + point] = '.';
+                buf[pos + point + 1] = '0';
+                return pos + point + 2;
+            }
+            System.arraycopy(buf, pos + 1, buf, pos, point);
+            buf[pos + point] = '.';
+            return trimZeros(buf, pos + point + 1, end);
+        }
+        if (-3 < point && point <= 0) {
+            int zeros = -point;
+            buf[pos] = '0';
+            buf[pos + 1] = '.';
+            for (int i = 0; i < zeros; i++) {
+                buf[pos + 2 + i] = '0';
+            }
+            int start = pos + 2 + zeros;
+            writeDigits(f, len, buf, start);
+            return trimZeros(buf, start, start + len);
+        }
+        // d.ddd: digits at pos+1, the first moves to pos and the point takes its place.
+        writeDigits(f, len, buf, pos + 1);
+        buf[pos] = buf[pos + 1];
+        buf[pos + 1] = '.';
+        int end;
+        if (len == 1) {
+            buf[pos + 2] = '0';
+            end = pos + 3;
+        } else {
+            end = trimZeros(buf, pos + 2, pos + 1 + len);
+        }
+        buf[end++] = 'E';
+        int exponent = point - 1;
+        if (exponent < 0) {
+            buf[end++] = '-';
+            exponent = -exponent;
+        }
+        if (exponent >= 100) {
+            buf[end++] = (byte) ('0' + exponent / 100);
+            exponent %= 100;
+            buf[end++] = DIGIT_PAIRS[2 * exponent];
+            buf[end++] = DIGIT_PAIRS[2 * exponent + 1];
+        } else if (exponent >= 10) {
+            buf[end++] = DIGIT_PAIRS[2 * exponent];
+            buf[end++] = DIGIT_PAIRS[2 * exponent + 1];
+        } else {
+            buf[end++] = (byte) ('0' + exponent);
+        }
+        return end;
+    }
+
+    /** Drops the trailing zeros of the digits in [from, end), keeping the one at from, and returns the new end. */
+    private static int trimZeros(byte[] buf, int from, int end) {
+        int e = end;
+        while (e > from + 1 && buf[e - 1] == '0') {
+            e--;
+        }
+        return e;
+    }
+
+    /** Writes the {@code len} decimal digits of {@code f} (f < 10^len) at {@code pos}, leading zeros included. */
+    private static void writeDigits(long f, int len, byte[] buf, int pos) {
+        int i = pos + len;
+        long rest = f;
+        if (len > 8) {
+            long high = rest / 100_000_000;
+            int low = (int) (rest - high * 100_000_000);
+            for (int j = 0; j < 4; j++) {
+                int pair = low % 100;
+                low /= 100;
+                buf[--i] = DIGIT_PAIRS[2 * pair + 1];
+                buf[--i] = DIGIT_PAIRS[2 * pair];
+            }
+            rest = high;
+        }
+        int r = (int) rest;
+        while (i - pos >= 2) {
+            int pair = r % 100;
+            r /= 100;
+            buf[--i] = DIGIT_PAIRS[2 * pair + 1];
+            buf[--i] = DIGIT_PAIRS[2 * pair];
+        }
+        if (i > pos) {
+            buf[--i] = (byte) ('0' + r);
+        }
+    }
+
+    /** floor(log10(2^e)) for |e| <= 5456721. */
+    static int floorLog10Pow2(int e) {
+        return (int) (e * 661_971_961_083L >> 41);
+    }
+
+    /** floor(log10(3/4 2^e)) for |e| <= 2^20. */
+    static int floorLog10ThreeQuartersPow2(int e) {
+        return (int) (e * 661_971_961_083L - 274_743_187_321L >> 41);
+    }
+
+    /** floor(log2(10^e)) for |e| <= 1838394. */
+    static int floorLog2Pow10(int e) {
+        return (int) (e * 913_124_641_741L >> 38);
+    }
+
+    private static long[] powersOfTen() {
+        long[] g = new long[2 * (K_MAX - K_MIN + 1)];
+        BigInteger mask63 = BigInteger.ONE.shiftLeft(63).subtract(BigInteger.ONE);
+        for (int k = K_MIN; k <= K_MAX; k++) {
+            int e = -k;
+            int shift = 125 - floorLog2Pow10(e);
+            BigInteger floor;
+            if (e >= 0) {
+                BigInteger pow = BigInteger.TEN.pow(e);
+                floor = shift >= 0 ? pow.shiftLeft(shift) : pow.shiftRight(-shift);
+            } else {
+                floor = BigInteger.ONE.shiftLeft(shift).divide(BigInteger.TEN.pow(-e));
+            }
+            BigInteger value = floor.add(BigInteger.ONE);
+            g[2 * (k - K_MIN)] = value.shiftRight(63).longValueExact();
+            g[2 * (k - K_MIN) + 1] = value.and(mask63).longValueExact();
+        }
+        return g;
+    }
+}
