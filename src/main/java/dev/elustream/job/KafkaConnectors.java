@@ -19,7 +19,7 @@ public final class KafkaConnectors {
     /** The source builder, ready to build; tests may make it bounded first. */
     public static KafkaSourceBuilder<KafkaRecord> sourceBuilder(JobConfig config) {
         return KafkaSource.<KafkaRecord>builder()
-                .setProperties(config.kafkaClientProperties())
+                .setProperties(consumerProperties(config))
                 .setBootstrapServers(config.bootstrapServers())
                 .setGroupId(config.groupId())
                 .setClientIdPrefix(config.groupId())
@@ -58,6 +58,21 @@ public final class KafkaConnectors {
                 // makes every InitProducerId fail.
                 .setProperty("transaction.timeout.ms", Long.toString(config.transactionTimeout().toMillis()))
                 .build();
+    }
+
+    /**
+     * Consumer settings the source starts from; any {@code kafka.*} key of the job overrides them.
+     * isolation.level: the client reads uncommitted records by default, which would transform records
+     * of transactions that a transactional producer upstream (e.g. another exactly-once job) aborts.
+     */
+    public static final Map<String, String> CONSUMER_DEFAULTS = Map.of("isolation.level", "read_committed");
+
+    /** {@link #CONSUMER_DEFAULTS} overlaid with the job's {@code kafka.*} properties. */
+    static Properties consumerProperties(JobConfig config) {
+        Properties props = new Properties();
+        props.putAll(CONSUMER_DEFAULTS);
+        props.putAll(config.kafkaClientProperties());
+        return props;
     }
 
     /** {@link #PRODUCER_DEFAULTS} overlaid with the job's {@code kafka.*} properties. */

@@ -41,6 +41,17 @@ class KafkaConnectorsTest {
     }
 
     @Test
+    void theSourceReadsOnlyCommittedRecordsUnlessTold() {
+        assertThat(KafkaConnectors.consumerProperties(JobConfig.fromMap(minimal())))
+                .containsEntry("isolation.level", "read_committed");
+
+        Map<String, String> m = minimal();
+        m.put("kafka.isolation.level", "read_uncommitted");
+        assertThat(KafkaConnectors.consumerProperties(JobConfig.fromMap(m)))
+                .containsEntry("isolation.level", "read_uncommitted");
+    }
+
+    @Test
     void theJobReusesObjectsAlongItsChain() {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         assertThat(env.getConfig().isObjectReuseEnabled()).isFalse();
