@@ -12,9 +12,10 @@ import java.util.Arrays;
  *
  * @param totalRecords n, all the throughput records
  * @param records the records appended within the window, {@code n - 1 - k}
+ * @param fromMillis the window's start, {@code t[k]}
  * @param millis the window, {@code max(1, t[n - 1] - t[k])}
  */
-record SteadyWindow(long totalRecords, long records, long millis) {
+record SteadyWindow(long totalRecords, long records, long fromMillis, long millis) {
 
     /**
      * The window of these append times (not modified).
@@ -29,7 +30,7 @@ record SteadyWindow(long totalRecords, long records, long millis) {
         long[] t = appendTimesMs.clone();
         Arrays.sort(t);
         int k = n / 20;
-        return new SteadyWindow(n, n - 1 - k, Math.max(1, t[n - 1] - t[k]));
+        return new SteadyWindow(n, n - 1 - k, t[k], Math.max(1, t[n - 1] - t[k]));
     }
 
     /** Records per second within the window. */

@@ -13,7 +13,7 @@ class SteadyWindowTest {
         long[] t = {2800, 1000, 0, 2700, 1100, 2600, 1200, 2500, 1300, 2400, 1400, 2300, 1500, 2200, 1600, 2100, 1700,
             2000, 1800, 1900};
         SteadyWindow w = SteadyWindow.of(t);
-        assertThat(w).isEqualTo(new SteadyWindow(20, 18, 1800));
+        assertThat(w).isEqualTo(new SteadyWindow(20, 18, 1000, 1800));
         assertThat(w.recordsPerSecond()).isEqualTo(10.0);
         assertThat(w.nanosForAll()).isEqualTo(2_000_000_000L);
         assertThat(Rates.perSecond(20, w.nanosForAll())).isEqualTo(10.0);
@@ -31,7 +31,7 @@ class SteadyWindowTest {
             t[i] = 10_000 + 10L * (i - 5);
         }
         SteadyWindow w = SteadyWindow.of(t);
-        assertThat(w).isEqualTo(new SteadyWindow(100, 94, 940));
+        assertThat(w).isEqualTo(new SteadyWindow(100, 94, 10_000, 940));
         assertThat(w.recordsPerSecond()).isEqualTo(100.0);
         assertThat(w.nanosForAll()).isEqualTo(1_000_000_000L);
     }
@@ -39,14 +39,14 @@ class SteadyWindowTest {
     @Test
     void aZeroLengthWindowCountsAsOneMillisecond() {
         SteadyWindow w = SteadyWindow.of(new long[] {5, 5, 5});
-        assertThat(w).isEqualTo(new SteadyWindow(3, 2, 1));
+        assertThat(w).isEqualTo(new SteadyWindow(3, 2, 5, 1));
         assertThat(w.recordsPerSecond()).isEqualTo(2000.0);
         assertThat(w.nanosForAll()).isEqualTo(1_500_000L);
     }
 
     @Test
     void needsTwoRecords() {
-        assertThat(SteadyWindow.of(new long[] {7, 3})).isEqualTo(new SteadyWindow(2, 1, 4));
+        assertThat(SteadyWindow.of(new long[] {7, 3})).isEqualTo(new SteadyWindow(2, 1, 3, 4));
         assertThatThrownBy(() -> SteadyWindow.of(new long[] {7})).hasMessageContaining("at least 2 records, got 1");
     }
 }

@@ -231,6 +231,7 @@ public final class ThroughputRun {
                     (preloaded - t0) / 1e9, system);
 
             long started = System.nanoTime();
+            long startedMillis = System.currentTimeMillis();
             process = system.equals(RunResult.JOB)
                     ? start(jobCommand(tag, guarantee, in, out, dlq, gcLog), log)
                     : start(baselineCommand(tag, guarantee, in, out, gcLog), log);
@@ -238,8 +239,6 @@ public final class ThroughputRun {
             awaitLog(log, system.equals(RunResult.JOB) ? "Press Ctrl-C" : BaselineCopy.READY, process);
             verifier.awaitProbes(options.partitions(), READY_TIMEOUT, running::isAlive);
             long ready = System.nanoTime();
-            // GC during start-up is not what the run measures (the drain has begun by now, though).
-            int gcLinesAtReady = Files.exists(gcLog) ? Files.readAllLines(gcLog, UTF_8).size() : 0;
 
             // Throughput: the backlog drained; the rate is the steady-state window of the append times.
             Duration timeout = Duration.ofSeconds(120 + options.records() / 2000);
@@ -249,6 +248,8 @@ public final class ThroughputRun {
                     + " %.1f s; steady state (append times 5%%..100%%): %,d records in %,d ms = %.0f records/s%s%n",
                     (ready - started) / 1e9, (done - started) / 1e9, steady.records(), steady.millis(),
                     steady.recordsPerSecond(), steady.millis() <= 1 ? " (window under 1 ms, counted as 1 ms)" : "");
+            System.out.printf(Locale.ROOT, "  the window starts %.1f s after the system was started; GC is counted from there%n",
+                    (steady.fromMillis() - startedMillis) / 1e3);
 
             // Latency: paced, each record carrying its send time in a header.
             long start = System.nanoTime();
@@ -281,8 +282,9 @@ public final class ThroughputRun {
             System.out.printf(Locale.ROOT, "  output complete: %,d distinct records, %d duplicates, %d values checked"
                     + " against the expected ones%n", options.records() + latencyRecords, verifier.duplicates(),
                     verifier.checked());
-            List<String> gcLines = Files.readAllLines(gcLog, UTF_8);
-            GcSummary gc = GcSummary.parse(gcLines.subList(Math.min(gcLinesAtReady, gcLines.size()), gcLines.size()));
+            // GC during start-up is not what the run measures: pauses from the steady-state window's start on
+            // (its append time as the system JVM's uptime, measured from just before the JVM was started).
+            GcSummary gc = GcSummary.parse(Files.readAllLines(gcLog, UTF_8), (steady.fromMillis() - startedMillis) / 1e3);
             return new RunResult(system, guarantee, round, options.records(), steady.nanosForAll(), preloaded - t0,
                     bytesIn, verifier.bytesOut(), LatencySummary.of(latencies), gc, verifier.duplicates());
         } catch (RuntimeException | InterruptedException | IOException e) {
