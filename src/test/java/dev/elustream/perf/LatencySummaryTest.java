@@ -66,6 +66,11 @@ class LatencySummaryTest {
                 "[2.100s][info][gc] GC(2) Concurrent Mark Cycle 12.000ms",
                 "[2.200s][info][gc] GC(2) Pause Remark 130M->90M(512M) 1.5ms"));
         assertThat(gc).isEqualTo(new GcSummary(3, 41.2, 120));
+        assertThat(GcSummary.parse(List.of(
+                "[1.234s][info][gc] GC(0) Pause Young (Normal) (G1 Evacuation Pause) 25M->3M(512M) 3.456ms",
+                "[2.000s][info][gc] GC(1) Pause Young (Concurrent Start) (G1 Humongous Allocation) 300M->120M(512M) 41.2ms",
+                "[2.200s][info][gc] GC(2) Pause Remark 130M->90M(512M) 1.5ms"), 2.0))
+                .as("pauses before the given uptime are left out").isEqualTo(new GcSummary(2, 41.2, 120));
         assertThat(GcSummary.parse(List.of())).isEqualTo(new GcSummary(0, 0, 0));
     }
 }

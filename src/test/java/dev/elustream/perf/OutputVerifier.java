@@ -1,7 +1,8 @@
 package dev.elustream.perf;
 
-import java.time.Duration;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -14,14 +15,20 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads the output topic from the beginning, in a thread of its own, while the load runs. Keys are
- * record numbers (ASCII decimal): {@code [0, records)} are the throughput phase, whose completion
- * time (all keys seen) it records, {@code [records, records + latencyRecords)} the latency phase,
- * whose latency (now minus the record's timestamp, i.e. the input's) it records. Every
- * {@code sampleEvery}-th record's value goes through the check; the first failure is kept.
+ * Reads the output topic from the beginning, in a thread of its own, while the system runs. Keys are
+ * record numbers (ASCII decimal): {@code [0, records)} are the throughput phase, of which it records
+ * each record's timestamp (with {@code appendTimes}, the topic has {@code message.timestamp.type=
+ * LogAppendTime} and a record with another timestamp type is a failure: the timestamp is when the
+ * broker appended the system's batch) and the time (System.nanoTime) all keys had been seen;
+ * {@code [records, records + latencyRecords)} are the latency phase, whose latency it records: now
+ * minus the send time in the record's {@value #SENT_HEADER} header (8 bytes, big-endian epoch ms; a
+ * record without it is a failure). Every {@code sampleEvery}-th record's value goes through the
+ * check; the first failure is kept.
  */
 final class OutputVerifier implements AutoCloseable {
 
@@ -34,6 +41,8 @@ final class OutputVerifier implements AutoCloseable {
     /** Keys of the probe records (one per partition, {@code probe-<partition>}), which are not counted. */
     static final String PROBE_PREFIX = "probe-";
     private static final byte[] PROBE = PROBE_PREFIX.getBytes(StandardCharsets.US_ASCII);
+    /** The header of a latency-phase input record with its send time: 8 bytes, big-endian epoch ms. */
+    static final String SENT_HEADER = "perf-sent-ms";
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final long records;
@@ -42,6 +51,8 @@ final class OutputVerifier implements AutoCloseable {
     private final int sampleEvery;
     private final BitSet seen = new BitSet();
     private final long[] latencies;
+    private final long[] appendTimes;
+    private final boolean appendTimesRequired;
     private final CountDownLatch positioned = new CountDownLatch(1);
     private final Thread thread;
     private volatile boolean running = true;
@@ -55,8 +66,8 @@ final class OutputVerifier implements AutoCloseable {
     private volatile String firstFailure;
     private volatile Throwable crash;
 
-    OutputVerifier(String bootstrap, String topic, int partitions, boolean readCommitted, long records,
-            long latencyRecords, Check check, int sampleEvery) {
+    OutputVerifier(String bootstrap, String topic, int partitions, boolean readCommitted, boolean appendTimes,
+            long records, long latencyRecords, Check check, int sampleEvery) {
         Properties c = new Properties();
         c.setProperty(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         c.setProperty(ConsumerConfig.ISOLATION_LEVEL_CONFIG, readCommitted ? "read_committed" : "read_uncommitted");
@@ -69,6 +80,8 @@ final class OutputVerifier implements AutoCloseable {
         this.records = records;
         this.latencyRecords = latencyRecords;
         this.latencies = new long[Math.toIntExact(latencyRecords)];
+        this.appendTimes = new long[Math.toIntExact(records)];
+        this.appendTimesRequired = appendTimes;
         this.check = check;
         this.sampleEvery = sampleEvery;
         this.thread = new Thread(() -> run(tps), "verifier-" + topic);
@@ -121,12 +134,21 @@ final class OutputVerifier implements AutoCloseable {
                         }
                     }
                     if (key < records) {
+                        if (appendTimesRequired && r.timestampType() != TimestampType.LOG_APPEND_TIME) {
+                            fail("record " + key + ": its timestamp is " + r.timestampType() + ", not the broker's append time");
+                        }
+                        appendTimes[(int) key] = r.timestamp();
                         bytes += r.key().length + r.value().length;
                         if (++throughputSeen == records) {
                             throughputDoneNanos = nowNanos;
                         }
                     } else {
-                        latencies[(int) (key - records)] = nowMillis - r.timestamp();
+                        Header sent = r.headers().lastHeader(SENT_HEADER);
+                        if (sent == null || sent.value() == null || sent.value().length != Long.BYTES) {
+                            fail("record " + key + ": header " + SENT_HEADER + (sent == null ? " missing" : " not 8 bytes"));
+                        } else {
+                            latencies[(int) (key - records)] = nowMillis - ByteBuffer.wrap(sent.value()).getLong();
+                        }
                         latencySeen++;
                     }
                 }
@@ -176,6 +198,14 @@ final class OutputVerifier implements AutoCloseable {
     long awaitThroughputDone(Duration timeout, BooleanSupplier alive) throws InterruptedException {
         await(() -> throughputDoneNanos != 0, () -> throughputSeen + " of " + records + " throughput records", timeout, alive);
         return throughputDoneNanos;
+    }
+
+    /**
+     * The timestamps (ms) of the throughput-phase output records, indexed by key: the broker's append
+     * times on a LogAppendTime topic. Complete once {@link #awaitThroughputDone} has returned.
+     */
+    long[] appendTimes() {
+        return appendTimes.clone();
     }
 
     /** Waits until {@code count} probe records have been seen: the system under test is processing. */

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * The options of src/test/perf/throughput.sh. The producer settings ({@link #producerSettings()})
- * are the same for the load generator, the job's sinks and the baseline's producers: defaults below,
+ * are the same for the driver's producer (backlog and latency phase), the job's sinks and the baseline's producers: defaults below,
  * each can be overridden with {@code --kafka.<key> <value>}.
  */
 record PerfOptions(
@@ -34,7 +34,8 @@ record PerfOptions(
                      [--rounds R] [--latency-rate R] [--latency-seconds S] [--checkpoint-interval-ms MS]
                      [--kafka.<producer key> <value> ...]
               --quick                   a smoke test: 50,000 records, 5 s latency phase
-              --records N               records in the throughput phase (default 1,000,000)
+              --records N               records in the throughput phase's backlog, at least 2
+                                        (default 1,000,000)
               --dimension D             elements per feature vector (default 64)
               --guarantees G[,G]        at-least-once, exactly-once or both (default both)
               --format F                input/output value format (default json)
@@ -46,7 +47,7 @@ record PerfOptions(
               --latency-seconds S       length of the latency phase (default 10)
               --checkpoint-interval-ms  the job's checkpoint interval = the baseline's commit
                                         interval (default 5000)
-              --kafka.KEY VALUE         a producer setting for the load, the job's sinks and the
+              --kafka.KEY VALUE         a producer setting for the driver, the job's sinks and the
                                         baseline (defaults: acks=all batch.size=262144 linger.ms=5
                                         compression.type=none)""";
 
@@ -102,6 +103,9 @@ record PerfOptions(
                 case "--checkpoint-interval-ms" -> checkpointMs = positive(opt, v);
                 default -> throw new IllegalArgumentException("unknown option '" + opt + "'");
             }
+        }
+        if (records < 2) {
+            throw new IllegalArgumentException("--records must be at least 2 (the steady-state window needs two), got " + records);
         }
         return new PerfOptions(records, dimension, guarantees, PayloadFormat.named(format), partitions, rounds, latencyRate,
                 latencySeconds, checkpointMs, Map.copyOf(producer));

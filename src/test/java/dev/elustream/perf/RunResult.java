@@ -1,10 +1,12 @@
 package dev.elustream.perf;
 
 /**
- * What one system did in one configuration and round: the throughput phase ({@code records} in
- * {@code nanos} from the first send until the last output was visible, of which sending took
- * {@code sendNanos}; the bytes of keys and values in and out), the latency phase's summary, the GC
- * log of its JVM, and the duplicates the verifier saw.
+ * What one system did in one configuration and round: the throughput phase, a backlog of
+ * {@code records} drained ({@code nanos} is the steady-state window of the output's append times,
+ * {@link SteadyWindow}, scaled to all {@code records} at the window's rate, so that records/s and MB/s
+ * are the window's rate; {@code preloadNanos} is how long the driver took to write the backlog before
+ * the system started, for information; the bytes of keys and values in and out), the latency phase's
+ * summary, the GC log of its JVM, and the duplicates the verifier saw.
  */
 public record RunResult(
         String system,
@@ -12,7 +14,7 @@ public record RunResult(
         int round,
         long records,
         long nanos,
-        long sendNanos,
+        long preloadNanos,
         long bytesIn,
         long bytesOut,
         LatencySummary latency,
@@ -24,14 +26,6 @@ public record RunResult(
 
     public double seconds() {
         return nanos / 1e9;
-    }
-
-    /**
-     * Whether the output kept up with the load generator (complete within 10% of the sending time):
-     * then the rate is the generator's, a lower bound of what the system could do.
-     */
-    public boolean loadBound() {
-        return nanos <= sendNanos * 1.1;
     }
 
     public double recordsPerSecond() {

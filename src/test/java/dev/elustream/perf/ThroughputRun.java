@@ -7,6 +7,7 @@ import dev.elustream.math.Elu;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,21 +25,30 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
  * The end-to-end throughput run (src/test/perf/throughput.sh): for each delivery guarantee, first the
  * baseline ({@link BaselineCopy}) then the job (the standalone jar's {@code local --bootstrap-servers}),
  * each in its own JVM with a 512 MB heap and a GC log, against a broker in this JVM, on fresh topics.
- * For each: N records produced as fast as the producer can (throughput = N / time from the first
- * send until the last output is visible), then a paced latency phase; the output is checked
- * complete, without duplicates, and a sample of values is compared with the expected ones.
+ * For each, a backlog drain: one probe record per partition and N records are written to the input
+ * topic before the system starts (it reads from the earliest offset); the output topic has
+ * {@code message.timestamp.type=LogAppendTime}, so each output record's timestamp is when the broker
+ * appended the system's batch. Throughput is the steady-state rate over the append times from their
+ * 5th percentile to the last ({@link SteadyWindow}), which leaves out the system's start-up and, for
+ * exactly-once, the wait for the last commit. Then a paced latency phase: each input record carries
+ * its send time in a {@value OutputVerifier#SENT_HEADER} header, and latency is the time the
+ * verifier sees the output record minus that. The output is checked complete, without duplicates,
+ * and a sample of values is compared with the expected ones.
  */
 public final class ThroughputRun {
 
@@ -124,15 +134,20 @@ public final class ThroughputRun {
         System.out.printf(Locale.ROOT, "  %d partitions per topic = job parallelism = baseline consumer/producer pairs;"
                 + " system under test: its own JVM, -Xms512m -Xmx512m; %d round(s) of baseline then job%n",
                 options.partitions(), options.rounds());
-        System.out.println("  producer settings (load generator, the job's sinks as --kafka.<key>, the baseline's producers): "
+        System.out.println("  producer settings (the driver's producer, the job's sinks as --kafka.<key>, the baseline's producers): "
                 + String.join(" ", options.producerArguments()));
         System.out.printf(Locale.ROOT, "  checkpoint interval (job) = commit interval (baseline): %d ms;"
                 + " exactly-once: transactions, read_committed consumers, transaction timeout %d ms%n",
                 options.checkpointIntervalMs(), PerfOptions.TRANSACTION_TIMEOUT_MS);
+        System.out.printf(Locale.ROOT, "  throughput: a backlog drain; one probe per partition and the %,d records are"
+                + " written before the system starts (preload s, for information), the system reads from earliest;%n"
+                + "    records/s = steady state over the output's broker append times (LogAppendTime), from their 5th"
+                + " percentile to the last: (N - 1 - N/20) records / (t[N-1] - t[N/20]), at least 1 ms;%n"
+                + "    steady s = that window scaled to all N records%n", options.records());
         System.out.printf(Locale.ROOT, "  latency phase: %d records/s for %d s; latency = output seen by the verifier"
-                + " - input record timestamp (exactly-once includes waiting for the commit)%n",
-                options.latencyRate(), options.latencySeconds());
-        System.out.printf(Locale.ROOT, "  machine: %d cores, %s %s; broker, load generator and verifier share this JVM;"
+                + " - send time in the input's %s header (exactly-once includes waiting for the commit)%n",
+                options.latencyRate(), options.latencySeconds(), OutputVerifier.SENT_HEADER);
+        System.out.printf(Locale.ROOT, "  machine: %d cores, %s %s; broker, driver's producer and verifier share this JVM;"
                 + " work dir %s%n", cores, System.getProperty("java.vm.name"), System.getProperty("java.version"), work);
     }
 
@@ -145,7 +160,7 @@ public final class ThroughputRun {
         long n = Math.min(options.records(), 200_000);
         kafka.createTopics(options.partitions(), topic);
         long t0 = System.nanoTime();
-        try (OutputVerifier verifier = new OutputVerifier(kafka.bootstrapServers(), topic, options.partitions(), false, n,
+        try (OutputVerifier verifier = new OutputVerifier(kafka.bootstrapServers(), topic, options.partitions(), false, false, n,
                 0, this::checkCopy, SAMPLE_EVERY);
                 KafkaProducer<byte[], byte[]> producer = producer()) {
             verifier.awaitPositioned();
@@ -174,97 +189,126 @@ public final class ThroughputRun {
         String in = tag + "-in";
         String out = tag + "-out";
         String dlq = tag + "-dlq";
-        kafka.createTopics(options.partitions(), in, out, dlq);
+        kafka.createTopics(options.partitions(), in, dlq);
+        createAppendTimeTopic(out);
         Path log = work.resolve(tag + ".log");
         Path gcLog = work.resolve(tag + "-gc.log");
         System.out.printf(Locale.ROOT, "--- %s, %s: topics %s -> %s, log %s%n", system, guarantee, in, out, log);
-        Process process = system.equals(RunResult.JOB)
-                ? start(jobCommand(tag, guarantee, in, out, dlq, gcLog), log)
-                : start(baselineCommand(tag, guarantee, in, out, gcLog), log);
-        try {
-            awaitLog(log, system.equals(RunResult.JOB) ? "Press Ctrl-C" : BaselineCopy.READY, process);
-            long latencyRecords = (long) options.latencyRate() * options.latencySeconds();
-            OutputVerifier.Check check = system.equals(RunResult.JOB) ? this::checkJobOutput : this::checkCopy;
-            try (OutputVerifier verifier = new OutputVerifier(kafka.bootstrapServers(), out, options.partitions(),
-                    exactlyOnce, options.records(), latencyRecords, check, SAMPLE_EVERY);
-                    KafkaProducer<byte[], byte[]> producer = producer()) {
-                verifier.awaitPositioned();
-                AtomicReference<Exception> sendFailure = new AtomicReference<>();
-                Callback onError = (metadata, e) -> {
-                    if (e != null) {
-                        sendFailure.compareAndSet(null, e);
-                    }
-                };
-                // Ready means records come through every partition (the job's ready line comes before its
-                // tasks have their partitions): one probe record each, not measured.
-                for (int p = 0; p < options.partitions(); p++) {
-                    producer.send(new ProducerRecord<>(in, p, System.currentTimeMillis(),
-                            (OutputVerifier.PROBE_PREFIX + p).getBytes(UTF_8), inputs.payload(0)), onError);
+        long latencyRecords = (long) options.latencyRate() * options.latencySeconds();
+        OutputVerifier.Check check = system.equals(RunResult.JOB) ? this::checkJobOutput : this::checkCopy;
+        Process process = null;
+        try (OutputVerifier verifier = new OutputVerifier(kafka.bootstrapServers(), out, options.partitions(),
+                exactlyOnce, true, options.records(), latencyRecords, check, SAMPLE_EVERY);
+                KafkaProducer<byte[], byte[]> producer = producer()) {
+            verifier.awaitPositioned();
+            AtomicReference<Exception> sendFailure = new AtomicReference<>();
+            Callback onError = (metadata, e) -> {
+                if (e != null) {
+                    sendFailure.compareAndSet(null, e);
                 }
-                producer.flush();
-                requireNoFailure(sendFailure);
-                verifier.awaitProbes(options.partitions(), READY_TIMEOUT, process::isAlive);
-                // GC during start-up is not what the run measures.
-                int gcLinesAtReady = Files.exists(gcLog) ? Files.readAllLines(gcLog, UTF_8).size() : 0;
-
-                // Throughput: as fast as the producer can.
-                long bytesIn = 0;
-                long t0 = System.nanoTime();
-                for (long i = 0; i < options.records(); i++) {
-                    byte[] key = key(i);
-                    byte[] value = inputs.payload(i);
-                    bytesIn += key.length + value.length;
-                    producer.send(new ProducerRecord<>(in, null, System.currentTimeMillis(), key, value), onError);
-                }
-                producer.flush();
-                long produced = System.nanoTime();
-                requireNoFailure(sendFailure);
-                Duration timeout = Duration.ofSeconds(120 + options.records() / 2000);
-                long t1 = verifier.awaitThroughputDone(timeout, process::isAlive);
-                System.out.printf(Locale.ROOT, "  throughput phase: produced in %.1f s, output complete after %.1f s%n",
-                        (produced - t0) / 1e9, (t1 - t0) / 1e9);
-
-                // Latency: paced.
-                long start = System.nanoTime();
-                long periodNanos = 1_000_000_000L / options.latencyRate();
-                for (long j = 0; j < latencyRecords; j++) {
-                    long due = start + j * periodNanos;
-                    long wait;
-                    while ((wait = due - System.nanoTime()) > 0) {
-                        LockSupport.parkNanos(Math.min(wait, 500_000));
-                    }
-                    long i = options.records() + j;
-                    producer.send(new ProducerRecord<>(in, null, System.currentTimeMillis(), key(i), inputs.payload(i)), onError);
-                }
-                producer.flush();
-                requireNoFailure(sendFailure);
-                long[] latencies = verifier.awaitLatencyDone(Duration.ofSeconds(120), process::isAlive);
-                if (verifier.firstFailure() != null) {
-                    throw new IllegalStateException(system + " " + guarantee + ": wrong output, " + verifier.firstFailure());
-                }
-                long deadLetters = endOffsets(dlq);
-                if (deadLetters > 0) {
-                    throw new IllegalStateException(system + " " + guarantee + ": " + deadLetters + " dead letters in " + dlq);
-                }
-                if (exactlyOnce && verifier.duplicates() > 0) {
-                    throw new IllegalStateException(system + " exactly-once: " + verifier.duplicates() + " duplicates in the output");
-                }
-                System.out.printf(Locale.ROOT, "  output complete: %,d distinct records, %d duplicates, %d values checked"
-                        + " against the expected ones%n", options.records() + latencyRecords, verifier.duplicates(),
-                        verifier.checked());
-                List<String> gcLines = Files.readAllLines(gcLog, UTF_8);
-                GcSummary gc = GcSummary.parse(gcLines.subList(Math.min(gcLinesAtReady, gcLines.size()), gcLines.size()));
-                return new RunResult(system, guarantee, round, options.records(), t1 - t0, produced - t0, bytesIn, verifier.bytesOut(),
-                        LatencySummary.of(latencies), gc, verifier.duplicates());
+            };
+            // The backlog, written before the system starts: first one probe record per partition (ready
+            // means records come through every partition; the job's ready line comes before its tasks have
+            // their partitions), then the N throughput records, as fast as the producer can. How long that
+            // takes is the preload time, for information only: the system drains the backlog at its own pace.
+            long t0 = System.nanoTime();
+            for (int p = 0; p < options.partitions(); p++) {
+                producer.send(new ProducerRecord<>(in, p, System.currentTimeMillis(),
+                        (OutputVerifier.PROBE_PREFIX + p).getBytes(UTF_8), inputs.payload(0)), onError);
             }
+            producer.flush();
+            long bytesIn = 0;
+            for (long i = 0; i < options.records(); i++) {
+                byte[] key = key(i);
+                byte[] value = inputs.payload(i);
+                bytesIn += key.length + value.length;
+                producer.send(new ProducerRecord<>(in, null, System.currentTimeMillis(), key, value), onError);
+            }
+            producer.flush();
+            long preloaded = System.nanoTime();
+            requireNoFailure(sendFailure);
+            System.out.printf(Locale.ROOT, "  preloaded %,d records in %.1f s; starting the %s%n", options.records(),
+                    (preloaded - t0) / 1e9, system);
+
+            long started = System.nanoTime();
+            long startedMillis = System.currentTimeMillis();
+            process = system.equals(RunResult.JOB)
+                    ? start(jobCommand(tag, guarantee, in, out, dlq, gcLog), log)
+                    : start(baselineCommand(tag, guarantee, in, out, gcLog), log);
+            Process running = process;
+            awaitLog(log, system.equals(RunResult.JOB) ? "Press Ctrl-C" : BaselineCopy.READY, process);
+            verifier.awaitProbes(options.partitions(), READY_TIMEOUT, running::isAlive);
+            long ready = System.nanoTime();
+
+            // Throughput: the backlog drained; the rate is the steady-state window of the append times.
+            Duration timeout = Duration.ofSeconds(120 + options.records() / 2000);
+            long done = verifier.awaitThroughputDone(timeout, running::isAlive);
+            SteadyWindow steady = SteadyWindow.of(verifier.appendTimes());
+            System.out.printf(Locale.ROOT, "  throughput phase: probes out %.1f s after the start, all output seen after"
+                    + " %.1f s; steady state (append times 5%%..100%%): %,d records in %,d ms = %.0f records/s%s%n",
+                    (ready - started) / 1e9, (done - started) / 1e9, steady.records(), steady.millis(),
+                    steady.recordsPerSecond(), steady.millis() <= 1 ? " (window under 1 ms, counted as 1 ms)" : "");
+            System.out.printf(Locale.ROOT, "  the window starts %.1f s after the system was started; GC is counted from there%n",
+                    (steady.fromMillis() - startedMillis) / 1e3);
+
+            // Latency: paced, each record carrying its send time in a header.
+            long start = System.nanoTime();
+            long periodNanos = 1_000_000_000L / options.latencyRate();
+            for (long j = 0; j < latencyRecords; j++) {
+                long due = start + j * periodNanos;
+                long wait;
+                while ((wait = due - System.nanoTime()) > 0) {
+                    LockSupport.parkNanos(Math.min(wait, 500_000));
+                }
+                long i = options.records() + j;
+                long now = System.currentTimeMillis();
+                producer.send(new ProducerRecord<>(in, null, now, key(i), inputs.payload(i),
+                        List.of(new RecordHeader(OutputVerifier.SENT_HEADER, ByteBuffer.allocate(Long.BYTES).putLong(now).array()))),
+                        onError);
+            }
+            producer.flush();
+            requireNoFailure(sendFailure);
+            long[] latencies = verifier.awaitLatencyDone(Duration.ofSeconds(120), running::isAlive);
+            if (verifier.firstFailure() != null) {
+                throw new IllegalStateException(system + " " + guarantee + ": wrong output, " + verifier.firstFailure());
+            }
+            long deadLetters = endOffsets(dlq);
+            if (deadLetters > 0) {
+                throw new IllegalStateException(system + " " + guarantee + ": " + deadLetters + " dead letters in " + dlq);
+            }
+            if (exactlyOnce && verifier.duplicates() > 0) {
+                throw new IllegalStateException(system + " exactly-once: " + verifier.duplicates() + " duplicates in the output");
+            }
+            System.out.printf(Locale.ROOT, "  output complete: %,d distinct records, %d duplicates, %d values checked"
+                    + " against the expected ones%n", options.records() + latencyRecords, verifier.duplicates(),
+                    verifier.checked());
+            // GC during start-up is not what the run measures: pauses from the steady-state window's start on
+            // (its append time as the system JVM's uptime, measured from just before the JVM was started).
+            GcSummary gc = GcSummary.parse(Files.readAllLines(gcLog, UTF_8), (steady.fromMillis() - startedMillis) / 1e3);
+            return new RunResult(system, guarantee, round, options.records(), steady.nanosForAll(), preloaded - t0,
+                    bytesIn, verifier.bytesOut(), LatencySummary.of(latencies), gc, verifier.duplicates());
         } catch (RuntimeException | InterruptedException | IOException e) {
             System.err.println("--- log of " + system + " " + guarantee + " (last 60 lines):");
             System.err.println(tail(log, 60));
             throw e;
         } finally {
-            stop(process);
-            children.remove(process);
+            if (process != null) {
+                stop(process);
+                children.remove(process);
+            }
             deleteTopics(in, out, dlq);
+        }
+    }
+
+    /**
+     * The output topic, with the broker's append time as every record's timestamp: set when the
+     * system's producer writes a batch (for transactional writes too, before the commit).
+     */
+    private void createAppendTimeTopic(String topic) throws Exception {
+        try (Admin admin = kafka.admin()) {
+            admin.createTopics(List.of(new NewTopic(topic, options.partitions(), (short) 1)
+                    .configs(Map.of(TopicConfig.MESSAGE_TIMESTAMP_TYPE_CONFIG, "LogAppendTime"))))
+                    .all().get(30, TimeUnit.SECONDS);
         }
     }
 
@@ -352,7 +396,7 @@ public final class ThroughputRun {
 
     private static void requireNoFailure(AtomicReference<Exception> failure) {
         if (failure.get() != null) {
-            throw new IllegalStateException("the load generator could not send: " + failure.get(), failure.get());
+            throw new IllegalStateException("the driver's producer could not send: " + failure.get(), failure.get());
         }
     }
 
