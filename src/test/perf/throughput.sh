@@ -6,7 +6,7 @@
 # broker append times (5th percentile to last). Then p50/p99 latency of a paced phase (send time in a
 # header to output seen), GC, and the ratio job/baseline. README.md ("Performance") explains the figures.
 #   usage: src/test/perf/throughput.sh [--quick] [--records N] [--dimension D]
-#            [--guarantees at-least-once,exactly-once] [--format json] [--partitions P]
+#            [--guarantees at-least-once,exactly-once] [--format json|binary] [--partitions P]
 #            [--latency-rate R] [--latency-seconds S] [--checkpoint-interval-ms MS] [--kafka.KEY VALUE ...]
 #   PERF_SKIP_BUILD=1 reuses target/ as it is (after a previous run built it).
 set -euo pipefail

@@ -4,7 +4,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.elustream.codec.BinaryVectors;
 import dev.elustream.math.Elu;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import org.junit.jupiter.api.Test;
 
 /** The verifier's spot check must catch a job that writes wrong numbers. */
@@ -46,7 +49,36 @@ class OutputCheckTest {
     }
 
     @Test
+    void binaryRoundTripsAndItsOutputIsChecked() {
+        PayloadFormat binary = PayloadFormat.named("binary");
+        assertThat(binary.jobArguments()).containsExactly("--format", "binary");
+        assertThat(BinaryVectors.decode(binary.encode(7, new double[] {1.5, -2.0})).values()).containsExactly(1.5, -2.0);
+        Elu elu = Elu.withAlpha(1.0);
+        double[] x = {1.5, -2.0};
+        double[] f = new double[2];
+        double[] d = new double[2];
+        elu.valuesAndDerivatives(x, f, d, 2);
+        byte[] out = encodeOutput(f, d);
+        assertThat(ThroughputRun.eluMismatch(x, binary.decodeOutput(out), elu)).isNull();
+        assertThat(ThroughputRun.eluMismatch(x, binary.decodeOutput(encodeOutput(x, d)), elu)).startsWith("element 1");
+        assertThatThrownBy(() -> binary.decodeOutput(BinaryVectors.encode(x))).hasMessageContaining("no derivative");
+    }
+
+    /** A mode-both output value: header with sections values|derivative, then both blocks. */
+    private static byte[] encodeOutput(double[] values, double[] derivatives) {
+        ByteBuffer b = ByteBuffer.allocate(12 + 16 * values.length).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 'E').put((byte) 'V').put((byte) 1).put((byte) 1).put((byte) 3).put(new byte[3]).putInt(values.length);
+        for (double v : values) {
+            b.putDouble(v);
+        }
+        for (double v : derivatives) {
+            b.putDouble(v);
+        }
+        return b.array();
+    }
+
+    @Test
     void namesTheKnownFormatsForAnUnknownOne() {
-        assertThatThrownBy(() -> PayloadFormat.named("avro")).hasMessage("--format must be one of: json; got 'avro'");
+        assertThatThrownBy(() -> PayloadFormat.named("avro")).hasMessage("--format must be one of: json, binary; got 'avro'");
     }
 }

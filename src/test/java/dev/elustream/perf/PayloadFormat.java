@@ -31,8 +31,9 @@ public interface PayloadFormat {
     static PayloadFormat named(String name) {
         return switch (name) {
             case JsonPayloadFormat.NAME -> new JsonPayloadFormat();
-            default -> throw new IllegalArgumentException("--format must be one of: " + JsonPayloadFormat.NAME
-                    + "; got '" + name + "'");
+            case BinaryPayloadFormat.NAME -> new BinaryPayloadFormat();
+            default -> throw new IllegalArgumentException("--format must be one of: " + JsonPayloadFormat.NAME + ", "
+                    + BinaryPayloadFormat.NAME + "; got '" + name + "'");
         };
     }
 }

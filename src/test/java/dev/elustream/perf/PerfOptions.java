@@ -30,7 +30,7 @@ record PerfOptions(
 
     static final String USAGE = """
             usage: src/test/perf/throughput.sh [--quick] [--records N] [--dimension D]
-                     [--guarantees at-least-once,exactly-once] [--format json] [--partitions P]
+                     [--guarantees at-least-once,exactly-once] [--format json|binary] [--partitions P]
                      [--rounds R] [--latency-rate R] [--latency-seconds S] [--checkpoint-interval-ms MS]
                      [--kafka.<producer key> <value> ...]
               --quick                   a smoke test: 50,000 records, 5 s latency phase
@@ -38,7 +38,7 @@ record PerfOptions(
                                         (default 1,000,000)
               --dimension D             elements per feature vector (default 64)
               --guarantees G[,G]        at-least-once, exactly-once or both (default both)
-              --format F                input/output value format (default json)
+              --format F                input/output value format: json (default) or binary (float64)
               --partitions P            partitions of every topic = job parallelism = baseline
                                         consumer/producer pairs (default 2)
               --rounds R                baseline-then-job rounds per guarantee; the ratio reported is
