@@ -9,6 +9,7 @@
 #            [--guarantees at-least-once,exactly-once] [--format json|binary] [--partitions P]
 #            [--latency-rate R] [--latency-seconds S] [--checkpoint-interval-ms MS] [--kafka.KEY VALUE ...]
 #   PERF_SKIP_BUILD=1 reuses target/ as it is (after a previous run built it).
+#   PERF_JVM_OPTS='...' adds JVM options to the job's and the baseline's JVMs (e.g. -XX:StartFlightRecording=...).
 set -euo pipefail
 cd "$(dirname "$0")/../../.."
 if [[ "${PERF_SKIP_BUILD:-0}" != 1 ]]; then

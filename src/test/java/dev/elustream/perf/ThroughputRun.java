@@ -340,9 +340,18 @@ public final class ThroughputRun {
         return cmd;
     }
 
+    /**
+     * The system's JVM: 512 MB heap, GC log, the vector kernel's module (as README's commands pass it),
+     * and the words of the environment variable PERF_JVM_OPTS (e.g. a flight recording).
+     */
     private static List<String> jvm(Path gcLog) {
-        return List.of(ProcessHandle.current().info().command().orElse("java"), "-Xms512m", "-Xmx512m",
-                "-Xlog:gc:file=" + gcLog + ":uptime");
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
+                "-Xms512m", "-Xmx512m", "-Xlog:gc:file=" + gcLog + ":uptime", "--add-modules", "jdk.incubator.vector"));
+        String extra = System.getenv("PERF_JVM_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            cmd.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        return cmd;
     }
 
     private Process start(List<String> cmd, Path log) throws IOException {
