@@ -1,5 +1,6 @@
 package dev.elustream.launcher;
 
+import dev.elustream.codec.VectorFormat;
 import dev.elustream.job.ConfigException;
 import dev.elustream.job.EluJob;
 import dev.elustream.job.JobConfig;
@@ -150,7 +151,7 @@ final class LocalCommand {
         }
     }
 
-    private static void printWelcome(JobConfig config, int webPort, boolean embedded, PrintStream out) {
+    static void printWelcome(JobConfig config, int webPort, boolean embedded, PrintStream out) {
         String b = config.bootstrapServers();
         out.println();
         out.println("elu-stream is running: " + config.jobName());
@@ -159,13 +160,23 @@ final class LocalCommand {
         out.println("  topics:       in " + config.inputTopic() + ", out " + config.outputTopic() + ", dead letters "
                 + config.deadLetterTopic());
         out.println();
+        boolean binary = config.eluSettings().format() == VectorFormat.BINARY;
         out.println("Produce a vector (key 'sensor-1'):");
-        out.println("  echo 'sensor-1|{\"id\":\"a\",\"features\":[1.5,-2.0,0.0]}' | kcat -P -b " + b + " -t "
-                + config.inputTopic() + " -K '|'");
+        if (binary) {
+            // README "Wire format": the EV header, then little-endian float64 values
+            out.println("  python3 -c \"import struct,sys; xs=[1.5,-2.0,0.0]; sys.stdout.buffer.write(struct.pack("
+                    + "'<2sBBB3xI',b'EV',1,1,1,len(xs))+struct.pack('<%dd'%len(xs),*xs))\" | kcat -P -b " + b + " -t "
+                    + config.inputTopic() + " -k sensor-1");
+        } else {
+            out.println("  echo 'sensor-1|{\"id\":\"a\",\"features\":[1.5,-2.0,0.0]}' | kcat -P -b " + b + " -t "
+                    + config.inputTopic() + " -K '|'");
+        }
         out.println("Read the results (" + (config.deliveryGuarantee().name().equals("EXACTLY_ONCE")
                 ? "committed on each checkpoint, every " + config.checkpointInterval().toSeconds() + " s"
                 : "at-least-once") + "):");
-        out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -f 'key=%k value=%s\\n'");
+        out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -f "
+                + (binary ? "'key=%k %S bytes\\n' (decode with dev.elustream.codec.BinaryVectors.decode)"
+                        : "'key=%k value=%s\\n'"));
         out.println("Read the dead letters and their reasons:");
         out.println("  kcat -C -b " + b + " -t " + config.deadLetterTopic() + " -o beginning -f 'key=%k value=%s headers=%h\\n'");
         out.println("While records flow, a line every " + ProgressReporter.INTERVAL.toSeconds()
