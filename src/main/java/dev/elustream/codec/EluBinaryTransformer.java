@@ -36,8 +36,7 @@ public final class EluBinaryTransformer implements VectorTransformer {
     private final double maxFiniteInput;
     private final float maxFiniteFloat32Input;
     private double[] x = new double[0];
-    private double[] derivatives = new double[0];
-    private double[] alphaGradients = new double[0];
+    private final ActivationPass pass;
     private int lastLength;
     private int lastNonPositiveCount;
 
@@ -56,6 +55,7 @@ public final class EluBinaryTransformer implements VectorTransformer {
         this.activation = Objects.requireNonNull(activation, "activation");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.alphaGradient = alphaGradient;
+        this.pass = new ActivationPass(this.activation, this.mode, alphaGradient);
         if (maxDimension < 1) {
             throw new IllegalArgumentException("maxDimension must be >= 1, got " + maxDimension);
         }
@@ -89,29 +89,15 @@ public final class EluBinaryTransformer implements VectorTransformer {
         if (canOverflow) {
             checkFiniteResults(type, n);
         }
-        if (alphaGradient) {
-            // before the values overwrite x
-            if (alphaGradients.length < n) {
-                alphaGradients = new double[x.length];
-            }
-            activation.alphaGradients(x, alphaGradients, n);
-        }
-        if (mode == OutputMode.BOTH) {
-            if (derivatives.length < n) {
-                derivatives = new double[x.length];
-            }
-            activation.valuesAndDerivatives(x, x, derivatives, n);
-        } else {
-            activation.values(x, x, n);
-        }
+        pass.apply(x, n);
 
         byte[] out = BinaryVectors.newValue(type, outputSections, n);
         int offset = write(type, x, n, out, HEADER_BYTES);
         if (mode == OutputMode.BOTH) {
-            offset = write(type, derivatives, n, out, offset);
+            offset = write(type, pass.derivatives(), n, out, offset);
         }
         if (alphaGradient) {
-            write(type, alphaGradients, n, out, offset);
+            write(type, pass.alphaGradients(), n, out, offset);
         }
         lastLength = n;
         lastNonPositiveCount = nonPositive;

@@ -27,8 +27,7 @@ public final class EluJsonTransformer implements VectorTransformer {
     private final double maxFiniteInput;
     private final FeatureVectorJsonParser parser;
     private final OutputBuffer out = new OutputBuffer(1024);
-    private double[] derivatives = new double[0];
-    private double[] alphaGradients = new double[0];
+    private final ActivationPass pass;
     private int lastLength;
     private int lastNonPositiveCount;
 
@@ -57,6 +56,7 @@ public final class EluJsonTransformer implements VectorTransformer {
         this.activation = Objects.requireNonNull(activation, "activation");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.alphaGradient = alphaGradient;
+        this.pass = new ActivationPass(this.activation, this.mode, alphaGradient);
         this.maxFiniteInput = activation.maxFiniteInput();
         if (maxDimension < 1) {
             throw new IllegalArgumentException("maxDimension must be >= 1, got " + maxDimension);
@@ -91,21 +91,7 @@ public final class EluJsonTransformer implements VectorTransformer {
         int n = parser.length();
         double[] x = parser.features();
         checkFiniteResults(x, n);
-        if (alphaGradient) {
-            // before the values overwrite x
-            if (alphaGradients.length < n) {
-                alphaGradients = new double[x.length];
-            }
-            activation.alphaGradients(x, alphaGradients, n);
-        }
-        if (mode == OutputMode.BOTH) {
-            if (derivatives.length < n) {
-                derivatives = new double[x.length];
-            }
-            activation.valuesAndDerivatives(x, x, derivatives, n);
-        } else {
-            activation.values(x, x, n);
-        }
+        pass.apply(x, n);
 
         out.reset();
         // Every member fits in what it took in the input; each number in MAX_DOUBLE_LENGTH and a comma.
@@ -123,11 +109,11 @@ public final class EluJsonTransformer implements VectorTransformer {
                 appendNumbers(x, n);
                 if (mode == OutputMode.BOTH) {
                     out.append(DERIVATIVE_OPEN, 0, DERIVATIVE_OPEN.length);
-                    appendNumbers(derivatives, n);
+                    appendNumbers(pass.derivatives(), n);
                 }
                 if (alphaGradient) {
                     out.append(ALPHA_GRADIENT_OPEN, 0, ALPHA_GRADIENT_OPEN.length);
-                    appendNumbers(alphaGradients, n);
+                    appendNumbers(pass.alphaGradients(), n);
                 }
             } else {
                 int start = parser.memberStart(i);
