@@ -1,5 +1,6 @@
 package dev.elustream.codec;
 
+import static dev.elustream.testing.Ulps.assertWithin2Ulp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -254,15 +255,6 @@ class EluBinaryTransformerTest {
             }
         }
         return rows;
-    }
-
-    private static void assertWithin2Ulp(double actual, double expected, String what) {
-        if (expected == 0.0) {
-            assertThat(Double.doubleToRawLongBits(actual)).as(what).isEqualTo(Double.doubleToRawLongBits(expected));
-            return;
-        }
-        assertThat(Math.abs(actual - expected) / Math.ulp(expected)).as("%s: got %s, expected %s", what, actual, expected)
-                .isLessThanOrEqualTo(2.0);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,8 +1,10 @@
 package dev.elustream.math;
 
+import static dev.elustream.testing.Ulps.assertWithin2Ulp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.withinPercentage;
 
+import dev.elustream.testing.Ulps;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,12 +17,9 @@ import org.junit.jupiter.params.provider.EnumSource;
 /**
  * Every kind of the family, scalar, array and fused forms, against the correctly rounded references:
  * the committed CSV files, special values, and a seeded sweep computed by {@link ReferenceGenerator}.
- * Errors are counted in doubles between result and reference (ulp); zeros must match with their sign.
+ * Errors are checked with {@link Ulps}: within 2 ulp of the reference, zeros with their sign.
  */
 class ActivationReferenceTest {
-
-    /** The contract: at most this many ulp from the correctly rounded value, for f, f' and df/dalpha. */
-    static final long MAX_ULP = 2;
 
     static final double[] SPECIAL_X = {
         0.0, -0.0, Double.MIN_VALUE, -Double.MIN_VALUE, -1e-300, -1e-17, -1e-8, -0.5, -1.0, -36.7, -40.0,
@@ -61,39 +60,15 @@ class ActivationReferenceTest {
         };
     }
 
-    /** Doubles between a and b (0 if equal), or MAX_VALUE if one is NaN and the other not. */
-    static long ulpsBetween(double a, double b) {
-        if (Double.isNaN(a) || Double.isNaN(b)) {
-            return Double.isNaN(a) && Double.isNaN(b) ? 0 : Long.MAX_VALUE;
-        }
-        return Math.abs(ordinal(a) - ordinal(b));
-    }
-
-    private static long ordinal(double d) {
-        long bits = Double.doubleToRawLongBits(d);
-        return bits < 0 ? Long.MIN_VALUE - bits : bits;
-    }
-
-    static void assertNear(double actual, double expected, String what) {
-        if (expected == 0.0) {
-            // the sign of zero is part of the contract (-0.0 stays -0.0)
-            assertThat(Double.doubleToRawLongBits(actual)).as("%s: got %s, expected %s", what, actual, expected)
-                    .isEqualTo(Double.doubleToRawLongBits(expected));
-            return;
-        }
-        assertThat(ulpsBetween(actual, expected)).as("%s: got %s, expected %s", what, actual, expected)
-                .isLessThanOrEqualTo(MAX_ULP);
-    }
-
     static void assertMatches(ActivationFunction f, double x, double value, double derivative, double gradient, String at) {
         if (!Double.isNaN(value) || Double.isNaN(x)) {
-            assertNear(f.value(x), value, "value " + at);
+            assertWithin2Ulp(f.value(x), value, "value " + at);
         }
         if (!Double.isNaN(derivative) || Double.isNaN(x)) {
-            assertNear(f.derivative(x), derivative, "derivative " + at);
+            assertWithin2Ulp(f.derivative(x), derivative, "derivative " + at);
         }
         if (!Double.isNaN(gradient) || Double.isNaN(x)) {
-            assertNear(f.alphaGradient(x), gradient, "alpha-gradient " + at);
+            assertWithin2Ulp(f.alphaGradient(x), gradient, "alpha-gradient " + at);
         }
     }
 
@@ -227,7 +202,7 @@ class ActivationReferenceTest {
         // exp(-800) is 0 in doubles, alpha*exp(-800) is not: 1e300 * 3.7e-348
         ActivationFunction elu = Activations.of(ActivationKind.ELU, 1e300);
         assertThat(elu.derivative(-800.0)).isCloseTo(3.6678745841776874e-48, withinPercentage(1e-13));
-        assertThat(ulpsBetween(elu.derivative(-800.0), ReferenceGenerator.elu(-800.0, 1e300).derivative())).isLessThanOrEqualTo(1);
+        assertThat(Ulps.between(elu.derivative(-800.0), ReferenceGenerator.elu(-800.0, 1e300).derivative())).isLessThanOrEqualTo(1);
     }
 
     @Test

@@ -1,6 +1,6 @@
 package dev.elustream.math;
 
-import static dev.elustream.math.ActivationReferenceTest.assertNear;
+import static dev.elustream.testing.Ulps.assertWithin2Ulp;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,9 +52,9 @@ class EluKernelFallbackTest {
         for (String line : lines) {
             double[] f = Arrays.stream(line.split(" ")).mapToDouble(Double::parseDouble).toArray();
             Row expected = EluKernelTest.expected(f[0], KernelProbe.ALPHA);
-            assertNear(f[1], expected.value(), "value at x=" + f[0]);
-            assertNear(f[2], expected.derivative(), "derivative at x=" + f[0]);
-            assertNear(f[3], expected.alphaGradient(), "alpha-gradient at x=" + f[0]);
+            assertWithin2Ulp(f[1], expected.value(), "value at x=" + f[0]);
+            assertWithin2Ulp(f[2], expected.derivative(), "derivative at x=" + f[0]);
+            assertWithin2Ulp(f[3], expected.alphaGradient(), "alpha-gradient at x=" + f[0]);
         }
     }
 

@@ -1,11 +1,12 @@
 package dev.elustream.math;
 
-import static dev.elustream.math.ActivationReferenceTest.assertNear;
+import static dev.elustream.testing.Ulps.assertWithin2Ulp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.elustream.math.ActivationReferenceTest.Row;
+import dev.elustream.testing.Ulps;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -171,16 +172,16 @@ class EluKernelTest {
         for (int i = 0; i < n; i++) {
             String at = elu + " x=" + x[i] + " at " + i + " of " + n;
             Row r = rows[i];
-            assertNear(values[i], r.value(), "values " + at);
-            assertNear(derivatives[i], r.derivative(), "derivatives " + at);
-            assertNear(gradients[i], expectedGradients[i], "alphaGradients " + at);
-            assertNear(fusedValues[i], r.value(), "fused value " + at);
-            assertNear(fusedDerivatives[i], r.derivative(), "fused derivative " + at);
-            assertNear(inPlaceValues[i], r.value(), "in-place values " + at);
-            assertNear(inPlaceDerivatives[i], r.derivative(), "in-place derivatives " + at);
-            assertNear(inPlaceGradients[i], expectedGradients[i], "in-place alphaGradients " + at);
-            assertNear(inPlaceFused[i], r.value(), "in-place fused value " + at);
-            assertNear(inPlaceFusedDerivatives[i], r.derivative(), "in-place fused derivative " + at);
+            assertWithin2Ulp(values[i], r.value(), "values " + at);
+            assertWithin2Ulp(derivatives[i], r.derivative(), "derivatives " + at);
+            assertWithin2Ulp(gradients[i], expectedGradients[i], "alphaGradients " + at);
+            assertWithin2Ulp(fusedValues[i], r.value(), "fused value " + at);
+            assertWithin2Ulp(fusedDerivatives[i], r.derivative(), "fused derivative " + at);
+            assertWithin2Ulp(inPlaceValues[i], r.value(), "in-place values " + at);
+            assertWithin2Ulp(inPlaceDerivatives[i], r.derivative(), "in-place derivatives " + at);
+            assertWithin2Ulp(inPlaceGradients[i], expectedGradients[i], "in-place alphaGradients " + at);
+            assertWithin2Ulp(inPlaceFused[i], r.value(), "in-place fused value " + at);
+            assertWithin2Ulp(inPlaceFusedDerivatives[i], r.derivative(), "in-place fused derivative " + at);
         }
     }
 
@@ -228,7 +229,7 @@ class EluKernelTest {
         // exp(-800) underflows to 0, alpha*exp(-800) does not
         double[] derivatives = new double[x.length];
         Elu.withAlpha(1e300, Kernel.VECTOR).derivatives(x, derivatives, x.length);
-        assertThat(ActivationReferenceTest.ulpsBetween(derivatives[5], ReferenceGenerator.elu(-800.0, 1e300).derivative()))
+        assertThat(Ulps.between(derivatives[5], ReferenceGenerator.elu(-800.0, 1e300).derivative()))
                 .isLessThanOrEqualTo(1);
     }
 
@@ -264,9 +265,9 @@ class EluKernelTest {
             vector.alphaGradients(x, vg, n);
             for (int i = 0; i < n; i++) {
                 String at = "x=" + x[i] + " alpha=" + alpha;
-                assertNear(vv[i], sv[i], "value " + at);
-                assertNear(vd[i], sd[i], "derivative " + at);
-                assertNear(vg[i], sg[i], "alpha-gradient " + at);
+                assertWithin2Ulp(vv[i], sv[i], "value " + at);
+                assertWithin2Ulp(vd[i], sd[i], "derivative " + at);
+                assertWithin2Ulp(vg[i], sg[i], "alpha-gradient " + at);
             }
         }
     }

@@ -1,5 +1,6 @@
 package dev.elustream.math;
 
+import static dev.elustream.testing.Ulps.assertWithin2Ulp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -35,17 +36,6 @@ class EluTest {
             }
         }
         return rows;
-    }
-
-    static void assertWithin2Ulp(double actual, double expected, String what) {
-        if (expected == 0.0) {
-            // the sign of zero is part of the contract (-0.0 stays -0.0)
-            assertThat(Double.doubleToRawLongBits(actual)).as(what)
-                    .isEqualTo(Double.doubleToRawLongBits(expected));
-            return;
-        }
-        double ulps = Math.abs(actual - expected) / Math.ulp(expected);
-        assertThat(ulps).as("%s: got %s, expected %s", what, actual, expected).isLessThanOrEqualTo(2.0);
     }
 
     @Test

@@ -43,9 +43,15 @@ class OutputCheckTest {
 
     @Test
     void allowsTwoUlpAndNoMore() {
-        double e = -0.8646647167633873;
-        assertThat(ThroughputRun.within2Ulp(Math.nextUp(Math.nextUp(e)), e)).isTrue();
-        assertThat(ThroughputRun.within2Ulp(Math.nextUp(Math.nextUp(Math.nextUp(e))), e)).isFalse();
+        Elu elu = Elu.withAlpha(1.0);
+        double[] x = {-2.0};
+        double f = elu.value(-2.0);
+        double d = elu.derivative(-2.0);
+        double twoUp = Math.nextUp(Math.nextUp(d));
+        assertThat(ThroughputRun.eluMismatch(x, new PayloadFormat.Decoded(new double[] {f}, new double[] {twoUp}), elu))
+                .isNull();
+        assertThat(ThroughputRun.eluMismatch(x, new PayloadFormat.Decoded(new double[] {f}, new double[] {Math.nextUp(twoUp)}),
+                elu)).startsWith("element 0");
     }
 
     @Test

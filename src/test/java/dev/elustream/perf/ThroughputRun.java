@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.elustream.launcher.EmbeddedKafka;
 import dev.elustream.math.Elu;
+import dev.elustream.testing.Ulps;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -382,7 +383,7 @@ public final class ThroughputRun {
                     + d.derivatives().length;
         }
         for (int i = 0; i < x.length; i++) {
-            if (!within2Ulp(d.values()[i], elu.value(x[i])) || !within2Ulp(d.derivatives()[i], elu.derivative(x[i]))) {
+            if (!Ulps.within2Ulp(d.values()[i], elu.value(x[i])) || !Ulps.within2Ulp(d.derivatives()[i], elu.derivative(x[i]))) {
                 return String.format(Locale.ROOT, "element %d: x=%s gave f=%s f'=%s, expected f=%s f'=%s", i, x[i],
                         d.values()[i], d.derivatives()[i], elu.value(x[i]), elu.derivative(x[i]));
             }
@@ -393,10 +394,6 @@ public final class ThroughputRun {
     /** The baseline must have copied the value byte for byte. */
     private String checkCopy(long key, byte[] value) {
         return Arrays.equals(value, inputs.payload(key)) ? null : "the copy differs from the input value";
-    }
-
-    static boolean within2Ulp(double actual, double expected) {
-        return actual == expected || Math.abs(actual - expected) <= 2 * Math.ulp(expected);
     }
 
     private static byte[] key(long i) {

@@ -1,5 +1,6 @@
 package dev.elustream.sql;
 
+import static dev.elustream.testing.Ulps.assertWithin2Ulp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,8 +27,8 @@ import org.apache.flink.table.data.binary.BinaryArrayData;
 import org.apache.flink.table.expressions.Expression;
 import org.apache.flink.table.functions.BuiltInFunctionDefinition;
 import org.apache.flink.table.functions.FunctionDefinition;
-import org.apache.flink.table.functions.SpecializedFunction;
 import org.apache.flink.table.functions.SpecializedFunction.ExpressionEvaluator;
+import org.apache.flink.table.functions.SpecializedFunction;
 import org.apache.flink.table.types.DataType;
 import org.apache.flink.table.types.inference.CallContext;
 import org.apache.flink.util.InstantiationUtil;
@@ -159,15 +160,6 @@ class ActivationScalarFunctionTest {
             assertWithin2Ulp(celuD.getDouble(i), x > 0 ? 1.0 : Math.exp(x / 2.0), "celu' " + x);
             assertWithin2Ulp(grad.getDouble(i), x > 0 ? 0.0 : Math.expm1(x), "elu d/dalpha " + x);
         }
-    }
-
-    static void assertWithin2Ulp(double actual, double expected, String what) {
-        if (expected == 0.0) {
-            assertThat(actual).as(what).isEqualTo(expected);
-            return;
-        }
-        assertThat(Math.abs(actual - expected) / Math.ulp(expected)).as("%s: %s vs %s", what, actual, expected)
-                .isLessThanOrEqualTo(2.0);
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.elustream.math.Activations;
 import dev.elustream.math.Kernel;
 import dev.elustream.sql.ActivationScalarFunction.Output;
 import dev.elustream.testing.KafkaTestSupport;
+import dev.elustream.testing.Ulps;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -211,17 +212,7 @@ class SqlFunctionsITCase {
                 assertThat(got[i]).as("%s[%d]", what, i).isNull();
             } else {
                 assertThat(got[i]).as("%s[%d]", what, i).isNotNull();
-                double g = got[i];
-                double e = expected[i];
-                if (e == 0.0 || Double.isNaN(e)) {
-                    // zeros keep their sign, NaN stays NaN: bit for bit
-                    assertThat(Double.doubleToRawLongBits(g)).as("%s[%d] = %s, expected %s", what, i, g, e)
-                            .isEqualTo(Double.doubleToRawLongBits(e));
-                } else {
-                    assertThat(Math.abs(Double.doubleToLongBits(g) - Double.doubleToLongBits(e)))
-                            .as("%s[%d] = %s, expected %s within 2 ulp", what, i, g, e)
-                            .isLessThanOrEqualTo(2L);
-                }
+                Ulps.assertWithin2Ulp(got[i], expected[i], what + "[" + i + "]");
             }
         }
     }
