@@ -69,16 +69,17 @@ public final class KafkaConnectors {
 
     /** {@link #CONSUMER_DEFAULTS} overlaid with the job's {@code kafka.*} properties. */
     static Properties consumerProperties(JobConfig config) {
-        Properties props = new Properties();
-        props.putAll(CONSUMER_DEFAULTS);
-        props.putAll(config.kafkaClientProperties());
-        return props;
+        return overlaid(CONSUMER_DEFAULTS, config);
     }
 
     /** {@link #PRODUCER_DEFAULTS} overlaid with the job's {@code kafka.*} properties. */
     static Properties producerProperties(JobConfig config) {
+        return overlaid(PRODUCER_DEFAULTS, config);
+    }
+
+    private static Properties overlaid(Map<String, String> defaults, JobConfig config) {
         Properties props = new Properties();
-        props.putAll(PRODUCER_DEFAULTS);
+        props.putAll(defaults);
         props.putAll(config.kafkaClientProperties());
         return props;
     }

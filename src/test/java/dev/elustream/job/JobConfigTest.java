@@ -24,7 +24,8 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class JobConfigTest {
 
-    private static Map<String, String> minimal() {
+    /** The keys a job must have; a fresh, mutable map. */
+    static Map<String, String> minimal() {
         Map<String, String> m = new HashMap<>();
         m.put("bootstrap-servers", "broker:9092");
         m.put("input-topic", "in");

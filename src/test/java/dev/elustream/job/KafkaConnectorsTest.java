@@ -1,23 +1,14 @@
 package dev.elustream.job;
 
+import static dev.elustream.job.JobConfigTest.minimal;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.junit.jupiter.api.Test;
 
 class KafkaConnectorsTest {
-
-    private static Map<String, String> minimal() {
-        Map<String, String> m = new HashMap<>();
-        m.put("bootstrap-servers", "broker:9092");
-        m.put("input-topic", "in");
-        m.put("output-topic", "out");
-        m.put("dead-letter-topic", "dlq");
-        return m;
-    }
 
     @Test
     void sinksBatchIn256KbByDefault() {
