@@ -13,6 +13,7 @@ import dev.elustream.flink.DeadLetters;
 import dev.elustream.flink.EluSettings;
 import dev.elustream.launcher.EmbeddedKafka;
 import dev.elustream.testing.KafkaTestSupport;
+import dev.elustream.testing.TestJobs;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,9 +26,6 @@ import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -118,16 +116,8 @@ class HostileInputITCase {
                 EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES));
         TopicCheck.check(config, Duration.ofSeconds(10));
 
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        EluJob.configure(env, config);
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
-        env.configure(noRestarts);
-        EluPipeline.build(env,
-                KafkaConnectors.sourceBuilder(config).setBounded(OffsetsInitializer.latest()).build(),
-                KafkaConnectors.outputSink(config),
-                KafkaConnectors.deadLetterSink(config),
-                config.eluSettings());
+        StreamExecutionEnvironment env = TestJobs.environment(config);
+        TestJobs.build(env, config, TestJobs.boundedSource(config));
         // With restarts disabled, any failure a record caused ends the job and throws here.
         JobExecutionResult result = env.execute(config.jobName());
 

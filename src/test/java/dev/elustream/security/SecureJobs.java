@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.elustream.job.EluJob;
-import dev.elustream.job.EluPipeline;
 import dev.elustream.job.JobConfig;
 import dev.elustream.job.KafkaConnectors;
 import dev.elustream.launcher.EmbeddedKafka;
-import dev.elustream.testing.EluRecords;
 import dev.elustream.testing.EluRecords.Case;
+import dev.elustream.testing.EluRecords;
+import dev.elustream.testing.TestJobs;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,9 +17,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
@@ -99,16 +96,8 @@ final class SecureJobs {
 
     /** The pipeline with a bounded source (it ends at the input's current end), restarts off, run to the end. */
     static void runBounded(JobConfig config) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        EluJob.configure(env, config);
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
-        env.configure(noRestarts);
-        EluPipeline.build(env,
-                KafkaConnectors.sourceBuilder(config).setBounded(OffsetsInitializer.latest()).build(),
-                KafkaConnectors.outputSink(config),
-                KafkaConnectors.deadLetterSink(config),
-                config.eluSettings());
+        StreamExecutionEnvironment env = TestJobs.environment(config);
+        TestJobs.build(env, config, TestJobs.boundedSource(config));
         env.execute(config.jobName());
     }
 
