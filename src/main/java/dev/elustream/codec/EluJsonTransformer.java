@@ -1,24 +1,22 @@
 package dev.elustream.codec;
 
 import dev.elustream.math.ActivationFunction;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import javax.annotation.Nullable;
 
 /**
- * Transforms JSON record values: {@code {..., "features":[x0,x1,...], ...}} becomes
- * {@code {..., "features":[f(x0),...],"derivative":[f'(x0),...],"alpha_gradient":[df/dalpha(x0),...], ...}}
- * for an activation f of the ELU family (no derivative in mode activation, no alpha_gradient unless
- * asked for), every other top-level member copied byte for byte in its place; a value that cannot be
- * transformed throws {@link VectorRejectedException} with the reason (for the dead-letter topic).
+ * Transforms JSON record values: each array that {@link JsonVectorFields} selects (by default the
+ * top-level {@code features}), a vector of numbers or a batch of rows, is replaced by f(x) element by
+ * element in its shape, and the members with f'(x) (mode both), df/dalpha (if asked for) and the
+ * input (if asked for) are written right after the member that holds it:
+ * {@code {..., "features":[x0,x1,...], ...}} becomes
+ * {@code {..., "features":[f(x0),...],"derivative":[f'(x0),...],"alpha_gradient":[df/dalpha(x0),...], ...}}.
+ * Every member (element) not selected keeps its own bytes; a value that cannot be transformed throws
+ * {@link VectorRejectedException} with the reason (for the dead-letter topic).
  *
  * <p>Not thread-safe: one instance per thread/operator, which reuses its buffers across records.
  */
 public final class EluJsonTransformer implements VectorTransformer {
-
-    private static final byte[] FEATURES_OPEN = bytes("\"features\":[");
-    private static final byte[] DERIVATIVE_OPEN = bytes(",\"derivative\":[");
-    private static final byte[] ALPHA_GRADIENT_OPEN = bytes(",\"alpha_gradient\":[");
 
     private final ActivationFunction activation;
     private final OutputMode mode;
@@ -28,6 +26,9 @@ public final class EluJsonTransformer implements VectorTransformer {
     private final FeatureVectorJsonParser parser;
     private final OutputBuffer out = new OutputBuffer(1024);
     private final ActivationPass pass;
+    /** Output arrays per selected array: f(x), and f'(x), df/dalpha where written. */
+    private final int arrays;
+    private final int fixedOverhead;
     private int lastLength;
     private int lastNonPositiveCount;
 
@@ -39,20 +40,28 @@ public final class EluJsonTransformer implements VectorTransformer {
         this(activation, mode, false, dimension, maxDimension);
     }
 
-    /**
-     * @param activation the activation, e.g. {@code Activations.of(ActivationKind.CELU, 0.5)}
-     * @param mode whether the derivative is written too
-     * @param alphaGradient whether an {@code alpha_gradient} member with df/dalpha follows (then a
-     *     value that has one already is rejected)
-     * @param dimension the required vector length, or 0 for any length up to {@code maxDimension}
-     * @param maxDimension the longest vector accepted, at least 1; a longer one is rejected without
-     *     being buffered
-     * @throws IllegalArgumentException if {@code maxDimension < 1} or {@code dimension} is negative or
-     *     above {@code maxDimension}
-     * @throws NullPointerException if {@code activation} or {@code mode} is null
-     */
+    /** A transformer of the default field, {@code /features}; see the constructor with {@link JsonVectorFields}. */
     public EluJsonTransformer(
             ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension, int maxDimension) {
+        this(activation, mode, alphaGradient, dimension, maxDimension, JsonVectorFields.defaults());
+    }
+
+    /**
+     * @param activation the activation, e.g. {@code Activations.of(ActivationKind.CELU, 0.5)}
+     * @param mode whether the derivatives are written too
+     * @param alphaGradient whether members with df/dalpha are written too (then a value that has one
+     *     already is rejected)
+     * @param dimension the required length of every vector (every row of a batch), or 0 for any
+     *     length up to {@code maxDimension}
+     * @param maxDimension the longest vector (row) accepted, at least 1; a longer one is rejected
+     *     without being buffered
+     * @param fields which arrays to transform, and the names of the members written next to them
+     * @throws IllegalArgumentException if {@code maxDimension < 1}, {@code dimension} is negative or
+     *     above {@code maxDimension}, or the fields' outputs collide ({@link JsonVectorFields#check})
+     * @throws NullPointerException if {@code activation}, {@code mode} or {@code fields} is null
+     */
+    public EluJsonTransformer(ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension,
+            int maxDimension, JsonVectorFields fields) {
         this.activation = Objects.requireNonNull(activation, "activation");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.alphaGradient = alphaGradient;
@@ -65,7 +74,11 @@ public final class EluJsonTransformer implements VectorTransformer {
             throw new IllegalArgumentException("dimension must be 0 (any) or between 1 and maxDimension ("
                     + maxDimension + "), got " + dimension);
         }
-        this.parser = new FeatureVectorJsonParser(dimension, maxDimension);
+        this.parser = new FeatureVectorJsonParser(
+                Objects.requireNonNull(fields, "fields").fields(mode == OutputMode.BOTH, alphaGradient),
+                dimension, maxDimension);
+        this.arrays = 1 + (mode == OutputMode.BOTH ? 1 : 0) + (alphaGradient ? 1 : 0);
+        this.fixedOverhead = parser.fixedOverhead();
     }
 
     /**
@@ -78,62 +91,32 @@ public final class EluJsonTransformer implements VectorTransformer {
      */
     public byte[] transform(@Nullable byte[] value) throws VectorRejectedException {
         parser.parse(value);
-        if (mode == OutputMode.BOTH && parser.hasDerivative()) {
-            throw new VectorRejectedException(RejectKind.MEMBER_CONFLICT,
-                    "value already has a 'derivative' member, which this job writes"
-                    + " (mode both): remove it or use mode activation");
-        }
-        if (alphaGradient && parser.hasAlphaGradient()) {
-            throw new VectorRejectedException(RejectKind.MEMBER_CONFLICT,
-                    "value already has an 'alpha_gradient' member, which this job writes"
-                    + " (alpha-gradient true): remove it or set alpha-gradient false");
-        }
+        parser.checkOutputsAbsent();
         int n = parser.length();
         double[] x = parser.features();
-        checkFiniteResults(x, n);
+        checkFiniteResults(x);
         pass.apply(x, n);
 
         out.reset();
-        // Every member fits in what it took in the input; each number in MAX_DOUBLE_LENGTH and a comma.
-        long arrays = 1L + (mode == OutputMode.BOTH ? 1 : 0) + (alphaGradient ? 1 : 0);
-        long numbers = arrays * n * (OutputBuffer.MAX_DOUBLE_LENGTH + 1);
-        out.reserve(value.length + FEATURES_OPEN.length + DERIVATIVE_OPEN.length + ALPHA_GRADIENT_OPEN.length
-                + numbers + 2);
-        out.append((byte) '{');
-        for (int i = 0; i < parser.memberCount(); i++) {
-            if (i > 0) {
-                out.append((byte) ',');
-            }
-            if (i == parser.featuresMember()) {
-                out.append(FEATURES_OPEN, 0, FEATURES_OPEN.length);
-                appendNumbers(x, n);
-                if (mode == OutputMode.BOTH) {
-                    out.append(DERIVATIVE_OPEN, 0, DERIVATIVE_OPEN.length);
-                    appendNumbers(pass.derivatives(), n);
-                }
-                if (alphaGradient) {
-                    out.append(ALPHA_GRADIENT_OPEN, 0, ALPHA_GRADIENT_OPEN.length);
-                    appendNumbers(pass.alphaGradients(), n);
-                }
-            } else {
-                int start = parser.memberStart(i);
-                out.append(value, start, parser.memberEnd(i) - start);
-            }
-        }
-        out.append((byte) '}');
+        // Every member fits in what it took in the input; each number in MAX_DOUBLE_LENGTH and a comma,
+        // each row in its brackets.
+        long numbers = (long) arrays * n * (OutputBuffer.MAX_DOUBLE_LENGTH + 1);
+        out.reserve(value.length + fixedOverhead + parser.inputCopyBytes() + 2L * arrays * parser.rows() + numbers);
+        parser.write(out, value, x, mode == OutputMode.BOTH ? pass.derivatives() : null,
+                alphaGradient ? pass.alphaGradients() : null);
         lastLength = n;
         lastNonPositiveCount = parser.nonPositiveCount();
         return out.toByteArray();
     }
 
-    /** Number of elements of the last successfully transformed vector (for metrics); 0 before any. */
+    /** Number of elements of the last successfully transformed record, all its selected arrays (for metrics); 0 before any. */
     public int lastLength() {
         return lastLength;
     }
 
     /**
      * Number of elements {@code <= 0} (those that take the activation's exponential branch) of the
-     * last successfully transformed vector, counted on the input (for metrics); 0 before any.
+     * last successfully transformed record, counted on the input (for metrics); 0 before any.
      */
     public int lastNonPositiveCount() {
         return lastNonPositiveCount;
@@ -143,30 +126,19 @@ public final class EluJsonTransformer implements VectorTransformer {
      * Rejects a vector with an element whose f(x) would be infinite (SELU's scale*x above 1.71e308),
      * which JSON cannot carry: only activations that can overflow pay for the scan.
      */
-    private void checkFiniteResults(double[] x, int n) throws VectorRejectedException {
+    private void checkFiniteResults(double[] x) throws VectorRejectedException {
         if (maxFiniteInput == Double.MAX_VALUE) {
             return;
         }
-        for (int i = 0; i < n; i++) {
-            if (x[i] > maxFiniteInput) {
-                throw new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, "features[" + i + "] = " + x[i]
-                        + " is too large for activation " + activation.kind().id() + ": f(x) would not fit a finite"
-                        + " double (the largest x it takes is " + maxFiniteInput + ")");
+        for (FeatureVectorJsonParser.Leaf leaf : parser.leaves()) {
+            for (int k = 0; k < leaf.count; k++) {
+                double v = x[leaf.offset + k];
+                if (v > maxFiniteInput) {
+                    throw new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, leaf.element(k) + " = " + v
+                            + " is too large for activation " + activation.kind().id() + ": f(x) would not fit a finite"
+                            + " double (the largest x it takes is " + maxFiniteInput + ")");
+                }
             }
         }
-    }
-
-    private void appendNumbers(double[] values, int n) {
-        for (int i = 0; i < n; i++) {
-            if (i > 0) {
-                out.append((byte) ',');
-            }
-            out.appendDouble(values[i]);
-        }
-        out.append((byte) ']');
-    }
-
-    private static byte[] bytes(String ascii) {
-        return ascii.getBytes(StandardCharsets.US_ASCII);
     }
 }

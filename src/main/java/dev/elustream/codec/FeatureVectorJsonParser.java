@@ -12,20 +12,20 @@ import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import javax.annotation.Nullable;
 
 /**
- * Reads one JSON record value: the numbers of its {@code features} array, and where every top-level
- * member lies in the input bytes (so that the writer can copy them verbatim); or rejects it with the
- * first problem in the order the job documents. Not thread-safe: it reuses its buffers.
+ * Reads one JSON record value: the numbers of the arrays its pointers select ({@link JsonVectorFields};
+ * by default the top-level {@code features}), vectors or batches of rows, and where every member of
+ * the objects and arrays on the pointers' paths lies in the input bytes (so that the writer can copy
+ * them verbatim); or rejects it with the first problem in the order the job documents. Writes the
+ * result too ({@link #write}). Not thread-safe: it reuses its buffers.
  */
 final class FeatureVectorJsonParser {
-
-    static final String FEATURES = "features";
-    static final String DERIVATIVE = "derivative";
-    static final String ALPHA_GRADIENT = "alpha_gradient";
 
     /** Deeper nesting than any sane record member; bounds the parser's context chain per record. */
     static final int MAX_NESTING_DEPTH = 1000;
@@ -92,59 +92,252 @@ final class FeatureVectorJsonParser {
     }
 
     // Ranks of the problems found while scanning: the lowest is reported, once the whole value is
-    // known to be valid JSON (a syntax error anywhere comes first).
+    // known to be valid JSON (a syntax error anywhere comes first), and every selected array found
+    // (a missing one comes before these).
     private static final int NONE = Integer.MAX_VALUE;
-    private static final int FEATURES_NOT_ARRAY = 1;
-    private static final int FEATURES_EMPTY = 2;
-    private static final int FEATURES_TWICE = 3;
-    private static final int FEATURES_TOO_LONG = 4;
+    private static final int NOT_ARRAY = 1;
+    private static final int EMPTY = 2;
+    private static final int TWICE = 3;
+    private static final int TOO_LONG = 4;
     private static final int BAD_ELEMENT = 5;
+    private static final int DIMENSION = 6;
+    private static final int RAGGED = 7;
 
     private static final int MAX_JACKSON_MESSAGE_LENGTH = 200;
 
+    // What a node of the pointer tree was found to be in the record at hand.
+    private static final int NOT_REACHED = 0;
+    private static final int OBJECT = 1;
+    private static final int ARRAY = 2;
+    private static final int OTHER = 3;
+
     private final int dimension;
     private final int maxDimension;
+    /** The record: the root of the tree of the pointers' tokens. */
+    private final Node root;
+    /** The selected arrays, in the order of vector-fields. */
+    private final Leaf[] leaves;
+    /** Every node of the tree, to reset them per record. */
+    private final Node[] nodes;
 
     private NameCountingJsonFactory json = newJsonFactory();
     /** Bytes of the records that added names to json's symbol table. */
     private long newNameBytes;
 
+    /** The numbers of all selected arrays, one after the other in document order. */
     private double[] features = new double[64];
     private int length;
     /** Elements read that are <= 0 (-0.0 included): those that take the activation's exponential branch. */
     private int nonPositive;
-    /** Start and end offset of each top-level member, in input order. */
-    private int[] members = new int[32];
-    private int memberCount;
-    private int featuresMember;
-    private boolean hasDerivative;
-    private boolean hasAlphaGradient;
+    /** Rows of batches read (for the writer's room). */
+    private int rows;
     private int problemRank;
     private RejectKind problemKind = RejectKind.INTERNAL;
     @Nullable
     private String problem;
 
     /**
+     * A parser of the default field, {@code /features}, which writes nothing but the activation.
+     *
      * @param dimension the required vector length, or 0 for any
      * @param maxDimension the longest vector read, at least 1
      */
     FeatureVectorJsonParser(int dimension, int maxDimension) {
-        this.dimension = dimension;
-        this.maxDimension = maxDimension;
+        this(JsonVectorFields.defaults().fields(false, false), dimension, maxDimension);
     }
 
     /**
-     * Reads {@code value}; on return {@link #features()} and the member accessors describe it.
+     * @param fields the arrays to read, with the names of the members written next to them (checked
+     *     for collisions: {@link JsonVectorFields#fields})
+     * @param dimension the required vector length, or 0 for any
+     * @param maxDimension the longest vector read, at least 1
+     */
+    FeatureVectorJsonParser(List<JsonVectorFields.Field> fields, int dimension, int maxDimension) {
+        this.dimension = dimension;
+        this.maxDimension = maxDimension;
+        List<Node> all = new ArrayList<>();
+        this.root = new Node("", -1, null);
+        all.add(root);
+        this.leaves = new Leaf[fields.size()];
+        for (int i = 0; i < leaves.length; i++) {
+            JsonVectorFields.Field field = fields.get(i);
+            List<String> tokens = field.pointer().tokens();
+            Node node = root;
+            Node container = root;
+            for (int t = 0; t < tokens.size(); t++) {
+                node = node.child(tokens.get(t), all);
+                if (t == field.anchor() - 1) {
+                    container = node;
+                }
+            }
+            Leaf leaf = new Leaf(field, node);
+            node.leaf = leaf;
+            leaves[i] = leaf;
+            Node anchor = container.child(tokens.get(field.anchor()), all);
+            anchor.anchored = append(anchor.anchored, leaf);
+            for (String name : field.outputs()) {
+                leaf.containerSlots = appendInt(leaf.containerSlots, container.reserved.length);
+                container.reserved = append(container.reserved, name);
+            }
+            leaf.container = container;
+        }
+        for (Node n : all) {
+            n.present = new boolean[n.reserved.length];
+        }
+        this.nodes = all.toArray(new Node[0]);
+    }
+
+    /** A node of the tree of pointer tokens, and what the record at hand has there. */
+    private static final class Node {
+        /** The token, null for the record. */
+        @Nullable final String token;
+        /** The token as an array index, or -1. */
+        final int index;
+        /** The pointer to this node, e.g. {@code /user}. */
+        final String label;
+        /** {@code "token":}, how the member is written. */
+        final byte[] memberOpen;
+        Node[] children = new Node[0];
+        /** Set when a pointer ends here. */
+        @Nullable Leaf leaf;
+        /** The names of the members that selected arrays write into this object. */
+        String[] reserved = new String[0];
+        /** Leaves whose members are written right after this node's member, in its parent object. */
+        Leaf[] anchored = new Leaf[0];
+
+        // Per record.
+        int kind;
+        /** What the record has here, when it is neither an object nor an array with a child. */
+        @Nullable JsonToken found;
+        /** Members (elements) of this object (array): start and end offset of each. */
+        int[] spans = new int[32];
+        /** For each member (element), the index of the child it holds, or -1. */
+        int[] matched = new int[16];
+        int count;
+        /** Whether the record has a member named reserved[i] here. */
+        boolean[] present;
+
+        Node(String label, int index, @Nullable String token) {
+            this.token = token;
+            this.index = index;
+            this.label = label;
+            this.memberOpen = token == null ? new byte[0] : memberOpen(token);
+            this.present = new boolean[0];
+        }
+
+        Node child(String token, List<Node> all) {
+            for (Node c : children) {
+                if (c.token.equals(token)) {
+                    return c;
+                }
+            }
+            Node c = new Node(label + "/" + JsonPointer.escape(token), JsonPointer.arrayIndex(token), token);
+            children = append(children, c);
+            all.add(c);
+            return c;
+        }
+
+        void reset() {
+            kind = NOT_REACHED;
+            found = null;
+            count = 0;
+            Arrays.fill(present, false);
+        }
+
+        void add(int start, int end, int child) {
+            if (2 * count + 2 > spans.length) {
+                spans = Arrays.copyOf(spans, 2 * spans.length);
+                matched = Arrays.copyOf(matched, spans.length / 2);
+            }
+            spans[2 * count] = start;
+            spans[2 * count + 1] = end;
+            matched[count] = child;
+            count++;
+        }
+
+        int childNamed(String name) {
+            Node[] c = children;
+            for (int i = 0; i < c.length; i++) {
+                if (c[i].token.equals(name)) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+
+        int childAt(int index) {
+            Node[] c = children;
+            for (int i = 0; i < c.length; i++) {
+                if (c[i].index == index) {
+                    return i;
+                }
+            }
+            return -1;
+        }
+    }
+
+    /** A selected array: where its outputs go, and what the record at hand has there. */
+    static final class Leaf {
+        final JsonVectorFields.Field field;
+        final Node node;
+        /** {@code /features} with today's names: today's reasons. */
+        final boolean legacy;
+        /** How reasons name the array: {@code 'features'}, {@code /user/embedding}. */
+        final String label;
+        /** How reasons name its elements, before the index: {@code features}, {@code /user/embedding}. */
+        final String elements;
+        /** {@code ,"name":} of each output, null where the job writes none. */
+        @Nullable final byte[] derivativeOpen;
+        @Nullable final byte[] alphaGradientOpen;
+        @Nullable final byte[] inputOpen;
+        Node container;
+        /** For each output, its index in the container's reserved names. */
+        int[] containerSlots = new int[0];
+
+        // Per record.
+        boolean reached;
+        /** Where its numbers start in features(), and how many. */
+        int offset;
+        int count;
+        /** Rows of a batch, or -1 for a vector. */
+        int rows;
+        int rowLength;
+        /** Offsets of its '[' and just after its ']'. */
+        int start;
+        int end;
+
+        Leaf(JsonVectorFields.Field field, Node node) {
+            this.field = field;
+            this.node = node;
+            this.legacy = field.pointer().tokens().equals(List.of(JsonVectorFields.LEGACY_MEMBER));
+            this.label = legacy ? "'" + JsonVectorFields.LEGACY_MEMBER + "'" : field.pointer().text();
+            this.elements = legacy ? JsonVectorFields.LEGACY_MEMBER : field.pointer().text();
+            this.derivativeOpen = field.derivative() == null ? null : nextMemberOpen(field.derivative());
+            this.alphaGradientOpen = field.alphaGradient() == null ? null : nextMemberOpen(field.alphaGradient());
+            this.inputOpen = field.input() == null ? null : nextMemberOpen(field.input());
+        }
+
+        /** How a reason names element k of this array, e.g. {@code features[3]}, {@code /batch[1][2]}. */
+        String element(int k) {
+            return rows < 0 ? elements + "[" + k + "]" : elements + "[" + k / rowLength + "][" + k % rowLength + "]";
+        }
+    }
+
+    /**
+     * Reads {@code value}; on return {@link #features()} and the layout accessors describe it.
      *
      * @throws VectorRejectedException with the first problem, in the documented order
      */
     void parse(@Nullable byte[] value) throws VectorRejectedException {
         length = 0;
         nonPositive = 0;
-        memberCount = 0;
-        featuresMember = -1;
-        hasDerivative = false;
-        hasAlphaGradient = false;
+        rows = 0;
+        for (Node n : nodes) {
+            n.reset();
+        }
+        for (Leaf l : leaves) {
+            l.reached = false;
+        }
         problemRank = NONE;
         problem = null;
 
@@ -172,19 +365,85 @@ final class FeatureVectorJsonParser {
         } finally {
             boundSymbolTable(namesBefore, value.length);
         }
-        if (featuresMember < 0) {
-            throw new VectorRejectedException(RejectKind.FEATURES_MISSING, "'features' is missing");
+        for (Leaf leaf : leaves) {
+            if (!leaf.reached) {
+                throw new VectorRejectedException(RejectKind.FEATURES_MISSING, missing(leaf));
+            }
         }
         if (problem != null) {
             throw new VectorRejectedException(problemKind, problem);
         }
-        if (dimension != 0 && length != dimension) {
-            throw new VectorRejectedException(RejectKind.WRONG_DIMENSION,
-                    "'features' has " + length + " elements, expected " + dimension + " (dimension)");
+    }
+
+    /**
+     * Rejects a record that already has a member the job writes (as the first in the order of
+     * vector-fields and of the outputs).
+     */
+    void checkOutputsAbsent() throws VectorRejectedException {
+        for (Leaf leaf : leaves) {
+            List<String> outputs = leaf.field.outputs();
+            for (int i = 0; i < outputs.size(); i++) {
+                if (leaf.container.present[leaf.containerSlots[i]]) {
+                    throw new VectorRejectedException(RejectKind.MEMBER_CONFLICT, conflict(leaf, outputs.get(i)));
+                }
+            }
         }
     }
 
-    /** The numbers read, in {@code [0, length())}; the caller may overwrite them. */
+    private static String conflict(Leaf leaf, String name) {
+        if (leaf.container == null || leaf.container.token == null) {
+            if (name.equals(JsonVectorFields.LEGACY_DERIVATIVE) && name.equals(leaf.field.derivative())) {
+                return "value already has a 'derivative' member, which this job writes"
+                        + " (mode both): remove it or use mode activation";
+            }
+            if (name.equals(JsonVectorFields.LEGACY_ALPHA_GRADIENT) && name.equals(leaf.field.alphaGradient())) {
+                return "value already has an 'alpha_gradient' member, which this job writes"
+                        + " (alpha-gradient true): remove it or set alpha-gradient false";
+            }
+        }
+        String member = leaf.container.label + "/" + JsonPointer.escape(name);
+        String key;
+        String what;
+        if (name.equals(leaf.field.derivative())) {
+            what = "the derivative of " + leaf.field.pointer().text() + ", mode both";
+            key = JsonVectorFields.KEY_DERIVATIVE_NAME + " or use mode activation";
+        } else if (name.equals(leaf.field.alphaGradient())) {
+            what = "the alpha gradient of " + leaf.field.pointer().text() + ", alpha-gradient true";
+            key = JsonVectorFields.KEY_ALPHA_GRADIENT_NAME + " or set alpha-gradient false";
+        } else {
+            what = "the input of " + leaf.field.pointer().text();
+            key = JsonVectorFields.KEY_INPUT_NAME;
+        }
+        return "value already has a member " + member + ", which this job writes (" + what
+                + "): remove it, or choose another name with " + key;
+    }
+
+    /** Why a selected array was not found, naming the first step of its pointer that is not there. */
+    private String missing(Leaf leaf) {
+        if (leaf.legacy) {
+            return "'features' is missing";
+        }
+        Node node = root;
+        for (String token : leaf.field.pointer().tokens()) {
+            Node next = node.children[node.childNamed(token)];
+            if (next.kind == NOT_REACHED) {
+                String what = leaf.field.pointer().text() + " is missing";
+                if (node == root || node.kind == OBJECT) {
+                    return what + (node == root ? "" : " (" + node.label + " has no member '" + token + "')");
+                }
+                if (node.kind == ARRAY) {
+                    return what + (next.index < 0
+                            ? " (" + node.label + " is an array, and '" + token + "' is not an array index)"
+                            : " (" + node.label + " has " + node.count + " elements)");
+                }
+                return what + " (" + node.label + " is " + typeName(node.found) + ")";
+            }
+            node = next;
+        }
+        throw new IllegalStateException("a leaf not reached whose nodes all are: " + leaf.field.pointer());
+    }
+
+    /** The numbers read, in {@code [0, length())}, selected arrays in document order; the caller may overwrite them. */
     double[] features() {
         return features;
     }
@@ -198,33 +457,39 @@ final class FeatureVectorJsonParser {
         return nonPositive;
     }
 
-    int memberCount() {
-        return memberCount;
+    /** Rows of the batches read. */
+    int rows() {
+        return rows;
     }
 
-    /** Offset of the opening quote of member {@code i}'s name. */
-    int memberStart(int i) {
-        return members[2 * i];
+    /** The selected arrays, in the order of vector-fields. */
+    Leaf[] leaves() {
+        return leaves;
     }
 
-    /** Offset just after the last byte of member {@code i}'s value. */
-    int memberEnd(int i) {
-        return members[2 * i + 1];
+    /** Bytes the writer adds to a record beyond its own, the numbers, their separators and the row brackets. */
+    int fixedOverhead() {
+        int n = 16;
+        for (Node node : nodes) {
+            n += node.memberOpen.length + 2;
+        }
+        for (Leaf leaf : leaves) {
+            n += (leaf.derivativeOpen == null ? 0 : leaf.derivativeOpen.length + 4)
+                    + (leaf.alphaGradientOpen == null ? 0 : leaf.alphaGradientOpen.length + 4)
+                    + (leaf.inputOpen == null ? 0 : leaf.inputOpen.length);
+        }
+        return n;
     }
 
-    /** Index of the 'features' member. */
-    int featuresMember() {
-        return featuresMember;
-    }
-
-    /** Whether the object has a top-level 'derivative' member. */
-    boolean hasDerivative() {
-        return hasDerivative;
-    }
-
-    /** Whether the object has a top-level 'alpha_gradient' member. */
-    boolean hasAlphaGradient() {
-        return hasAlphaGradient;
+    /** Bytes of the input arrays the writer copies (input-name), for the last record parsed. */
+    int inputCopyBytes() {
+        int n = 0;
+        for (Leaf leaf : leaves) {
+            if (leaf.inputOpen != null) {
+                n += leaf.end - leaf.start;
+            }
+        }
+        return n;
     }
 
     private void scan(byte[] value) throws VectorRejectedException {
@@ -242,7 +507,8 @@ final class FeatureVectorJsonParser {
                     throw new VectorRejectedException(RejectKind.NOT_AN_OBJECT,
                             "value is " + topLevelName(t) + ", expected a JSON object with a 'features' array");
                 }
-                readMembers(p, value);
+                root.kind = OBJECT;
+                readObject(p, root, value);
                 expectEnd(p);
             } catch (StreamConstraintsException e) {
                 throw new VectorRejectedException(RejectKind.PARSER_LIMIT, limitReason(e, p.currentLocation()));
@@ -284,31 +550,36 @@ final class FeatureVectorJsonParser {
         return json.canonicalNames();
     }
 
-    private void readMembers(JsonParser p, byte[] value) throws IOException {
+    /** Reads the members of an object on a pointer's path; the parser is on its START_OBJECT. */
+    private void readObject(JsonParser p, Node node, byte[] value) throws IOException {
         JsonToken t = p.nextToken();
+        String[] reserved = node.reserved;
         while (t == JsonToken.FIELD_NAME) {
             int start = (int) p.currentTokenLocation().getByteOffset();
             String name = p.currentName();
             JsonToken valueToken = p.nextToken();
-            if (FEATURES.equals(name)) {
-                if (featuresMember >= 0) {
-                    report(FEATURES_TWICE, RejectKind.FEATURES_DUPLICATE, "'features' appears twice");
+            int c = node.childNamed(name);
+            if (c >= 0) {
+                Node child = node.children[c];
+                if (child.kind != NOT_REACHED) {
+                    report(TWICE, RejectKind.FEATURES_DUPLICATE,
+                            (child.leaf != null ? child.leaf.label : child.label) + " appears twice");
                     p.skipChildren();
+                    c = -1;
                 } else {
-                    featuresMember = memberCount;
-                    readFeatures(p, valueToken);
+                    readValue(p, child, valueToken, value);
                 }
             } else {
-                if (DERIVATIVE.equals(name)) {
-                    hasDerivative = true;
-                } else if (ALPHA_GRADIENT.equals(name)) {
-                    hasAlphaGradient = true;
+                for (int i = 0; i < reserved.length; i++) {
+                    if (reserved[i].equals(name)) {
+                        node.present[i] = true;
+                    }
                 }
                 p.skipChildren();
             }
             t = p.nextToken();
             // The member ends where the next token starts, less the whitespace and the comma between.
-            addMember(start, trimEnd(value, start, (int) p.currentTokenLocation().getByteOffset()));
+            node.add(start, trimEnd(value, start, (int) p.currentTokenLocation().getByteOffset()), c);
         }
         if (t != JsonToken.END_OBJECT) {
             // Jackson reports any other token inside an object as an error itself.
@@ -316,19 +587,129 @@ final class FeatureVectorJsonParser {
         }
     }
 
-    private void readFeatures(JsonParser p, JsonToken token) throws IOException {
-        if (token != JsonToken.START_ARRAY) {
-            report(FEATURES_NOT_ARRAY, RejectKind.FEATURES_NOT_AN_ARRAY,
-                    "'features' is " + typeName(token) + ", expected an array of numbers");
+    /** Reads the elements of an array on a pointer's path; the parser is on its START_ARRAY. */
+    private void readArray(JsonParser p, Node node, byte[] value) throws IOException {
+        JsonToken t = p.nextToken();
+        int i = 0;
+        while (t != JsonToken.END_ARRAY) {
+            if (t == null) {
+                throw new IllegalStateException("end of input inside " + node.label); // Jackson reports it first
+            }
+            int start = (int) p.currentTokenLocation().getByteOffset();
+            int c = node.childAt(i);
+            if (c >= 0) {
+                readValue(p, node.children[c], t, value);
+            } else {
+                p.skipChildren();
+            }
+            t = p.nextToken();
+            node.add(start, trimEnd(value, start, (int) p.currentTokenLocation().getByteOffset()), c);
+            i++;
+        }
+    }
+
+    /** Reads the value at a node of the tree; the parser is on its first token. */
+    private void readValue(JsonParser p, Node node, JsonToken t, byte[] value) throws IOException {
+        if (node.leaf != null) {
+            node.kind = OTHER;
+            readLeaf(p, node.leaf, t);
+        } else if (t == JsonToken.START_OBJECT) {
+            node.kind = OBJECT;
+            readObject(p, node, value);
+        } else if (t == JsonToken.START_ARRAY) {
+            node.kind = ARRAY;
+            readArray(p, node, value);
+        } else {
+            node.kind = OTHER;
+            node.found = t;
             p.skipChildren();
+        }
+    }
+
+    /** Reads a selected array, a vector or a batch; the parser is on its first token. */
+    private void readLeaf(JsonParser p, Leaf leaf, JsonToken token) throws IOException {
+        leaf.reached = true;
+        leaf.start = (int) p.currentTokenLocation().getByteOffset();
+        leaf.offset = length;
+        leaf.count = 0;
+        leaf.rows = -1;
+        if (token != JsonToken.START_ARRAY) {
+            report(NOT_ARRAY, RejectKind.FEATURES_NOT_AN_ARRAY,
+                    leaf.label + " is " + typeName(token) + ", expected an array of numbers");
+            p.skipChildren();
+            leaf.end = leaf.start;
             return;
         }
+        JsonToken t = p.nextToken();
+        if (t == JsonToken.START_ARRAY) {
+            readBatch(p, leaf, t);
+        } else {
+            int n = readNumbers(p, leaf, t, leaf.elements, leaf.label);
+            leaf.rowLength = n;
+            if (n == 0) {
+                report(EMPTY, RejectKind.FEATURES_EMPTY, leaf.label + " is empty");
+            } else if (dimension != 0 && n != dimension && n > 0 && n <= maxDimension) {
+                report(DIMENSION, RejectKind.WRONG_DIMENSION,
+                        leaf.label + " has " + n + " elements, expected " + dimension + " (dimension)");
+            }
+        }
+        leaf.count = length - leaf.offset;
+        leaf.end = (int) p.currentTokenLocation().getByteOffset() + 1;
+    }
+
+    /** Reads the rows of a batch; the parser is on the first row's START_ARRAY. */
+    private void readBatch(JsonParser p, Leaf leaf, JsonToken first) throws IOException {
+        int r = 0;
+        int firstLength = -1;
+        int raggedRow = -1;
+        int raggedLength = 0;
+        for (JsonToken t = first; t != JsonToken.END_ARRAY; t = p.nextToken(), r++) {
+            if (t == null) {
+                throw new IllegalStateException("end of input inside " + leaf.label); // Jackson reports it first
+            }
+            String row = leaf.elements + "[" + r + "]";
+            if (t != JsonToken.START_ARRAY) {
+                report(BAD_ELEMENT, RejectKind.RAGGED_BATCH, row + " is " + typeName(t)
+                        + ", expected an array: " + leaf.elements + "[0] is an array, so every element is a row of a batch");
+                p.skipChildren();
+                continue;
+            }
+            int n = readNumbers(p, leaf, p.nextToken(), row, row);
+            if (n == 0) {
+                report(EMPTY, RejectKind.FEATURES_EMPTY, row + " is empty");
+            } else if (n <= maxDimension) {
+                if (dimension != 0 && n != dimension) {
+                    report(DIMENSION, RejectKind.WRONG_DIMENSION,
+                            row + " has " + n + " elements, expected " + dimension + " (dimension)");
+                }
+                if (firstLength < 0) {
+                    firstLength = n;
+                } else if (n != firstLength && raggedRow < 0) {
+                    raggedRow = r;
+                    raggedLength = n;
+                }
+            }
+        }
+        if (raggedRow >= 0) {
+            report(RAGGED, RejectKind.RAGGED_BATCH, leaf.elements + "[" + raggedRow + "] has " + raggedLength
+                    + " elements, " + leaf.elements + "[0] has " + firstLength
+                    + ": the rows of a batch must all have the same length");
+        }
+        leaf.rows = r;
+        leaf.rowLength = Math.max(firstLength, 0);
+        rows += r;
+    }
+
+    /**
+     * Reads numbers up to the END_ARRAY of their array into features(); the parser is on the first
+     * element's token. Returns how many there are, up to max-dimension + 1.
+     */
+    private int readNumbers(JsonParser p, Leaf leaf, JsonToken first, String elements, String label) throws IOException {
         int n = 0;
         boolean tooLong = false;
-        JsonToken t;
-        while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+        for (JsonToken t = first; t != JsonToken.END_ARRAY; t = p.nextToken()) {
             if (t == null) {
-                throw new IllegalStateException("end of input inside 'features'"); // Jackson reports it first
+                throw new IllegalStateException("end of input inside " + label); // Jackson reports it first
             }
             if (n == maxDimension) {
                 // Not buffered any further; the rest is only checked for syntax.
@@ -342,30 +723,147 @@ final class FeatureVectorJsonParser {
                     d = -0.0; // an integer token has no sign of zero: -0 is read as 0
                 } else if (!Double.isFinite(d)) {
                     report(BAD_ELEMENT, RejectKind.NUMBER_NOT_FINITE,
-                            "features[" + n + "] = " + truncate(p.getText(), MAX_QUOTE_LENGTH)
+                            elements + "[" + n + "] = " + truncate(p.getText(), MAX_QUOTE_LENGTH)
                             + " does not fit a finite double");
                 }
-                if (n == features.length) {
-                    features = Arrays.copyOf(features, (int) Math.min(maxDimension, 2L * n));
+                if (length == features.length) {
+                    features = Arrays.copyOf(features, 2 * length);
                 }
-                features[n] = d;
+                features[length++] = d;
                 if (d <= 0.0) {
                     nonPositive++;
                 }
             } else {
                 report(BAD_ELEMENT, RejectKind.ELEMENT_NOT_A_NUMBER,
-                        "features[" + n + "] is " + typeName(t) + ", expected a number");
+                        elements + "[" + n + "] is " + typeName(t) + ", expected a number");
                 p.skipChildren();
             }
             n++;
         }
         if (tooLong) {
-            report(FEATURES_TOO_LONG, RejectKind.TOO_MANY_ELEMENTS,
-                    "'features' has more than " + maxDimension + " elements (max-dimension)");
-        } else if (n == 0) {
-            report(FEATURES_EMPTY, RejectKind.FEATURES_EMPTY, "'features' is empty");
+            report(TOO_LONG, RejectKind.TOO_MANY_ELEMENTS,
+                    label + " has more than " + maxDimension + " elements (max-dimension)");
+            return maxDimension + 1;
         }
-        length = n;
+        return n;
+    }
+
+    /**
+     * Writes the record last parsed with each selected array replaced by {@code values} and the
+     * outputs next to it: the objects and arrays on the pointers' paths are written member by member
+     * (element by element), joined by {@code ,}, every member not selected with its own bytes.
+     * Room must have been reserved.
+     */
+    void write(OutputBuffer out, byte[] value, double[] values, @Nullable double[] derivatives,
+            @Nullable double[] alphaGradients) {
+        writeContainer(out, root, value, values, derivatives, alphaGradients);
+    }
+
+    private void writeContainer(OutputBuffer out, Node node, byte[] value, double[] values,
+            @Nullable double[] derivatives, @Nullable double[] alphaGradients) {
+        boolean object = node.kind == OBJECT;
+        out.append(object ? (byte) '{' : (byte) '[');
+        int[] spans = node.spans;
+        for (int i = 0; i < node.count; i++) {
+            if (i > 0) {
+                out.append((byte) ',');
+            }
+            int c = node.matched[i];
+            if (c < 0) {
+                int start = spans[2 * i];
+                out.append(value, start, spans[2 * i + 1] - start);
+                continue;
+            }
+            Node child = node.children[c];
+            if (object) {
+                out.append(child.memberOpen, 0, child.memberOpen.length);
+            }
+            if (child.leaf != null) {
+                writeNumbers(out, child.leaf, values);
+            } else {
+                writeContainer(out, child, value, values, derivatives, alphaGradients);
+            }
+            for (Leaf leaf : child.anchored) {
+                if (leaf.derivativeOpen != null) {
+                    out.append(leaf.derivativeOpen, 0, leaf.derivativeOpen.length);
+                    writeNumbers(out, leaf, derivatives);
+                }
+                if (leaf.alphaGradientOpen != null) {
+                    out.append(leaf.alphaGradientOpen, 0, leaf.alphaGradientOpen.length);
+                    writeNumbers(out, leaf, alphaGradients);
+                }
+                if (leaf.inputOpen != null) {
+                    out.append(leaf.inputOpen, 0, leaf.inputOpen.length);
+                    out.append(value, leaf.start, leaf.end - leaf.start);
+                }
+            }
+        }
+        out.append(object ? (byte) '}' : (byte) ']');
+    }
+
+    /** Writes a selected array's numbers from {@code source} in its shape. */
+    private static void writeNumbers(OutputBuffer out, Leaf leaf, double[] source) {
+        out.append((byte) '[');
+        if (leaf.rows < 0) {
+            appendNumbers(out, source, leaf.offset, leaf.count);
+        } else {
+            for (int r = 0; r < leaf.rows; r++) {
+                if (r > 0) {
+                    out.append((byte) ',');
+                }
+                out.append((byte) '[');
+                appendNumbers(out, source, leaf.offset + r * leaf.rowLength, leaf.rowLength);
+                out.append((byte) ']');
+            }
+        }
+        out.append((byte) ']');
+    }
+
+    private static void appendNumbers(OutputBuffer out, double[] values, int from, int n) {
+        for (int i = 0; i < n; i++) {
+            if (i > 0) {
+                out.append((byte) ',');
+            }
+            out.appendDouble(values[from + i]);
+        }
+    }
+
+    /** {@code "name":}, the name as a JSON string. */
+    private static byte[] memberOpen(String name) {
+        return (jsonString(name) + ":").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** {@code ,"name":}, the name as a JSON string. */
+    private static byte[] nextMemberOpen(String name) {
+        return ("," + jsonString(name) + ":").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A JSON string of the name: quotes, backslashes and control characters escaped, the rest as it is. */
+    static String jsonString(String name) {
+        StringBuilder sb = new StringBuilder(name.length() + 2).append('"');
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == '"' || c == '\\') {
+                sb.append('\\').append(c);
+            } else if (c < 0x20) {
+                sb.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+            } else {
+                sb.append(c);
+            }
+        }
+        return sb.append('"').toString();
+    }
+
+    private static <T> T[] append(T[] array, T element) {
+        T[] out = Arrays.copyOf(array, array.length + 1);
+        out[array.length] = element;
+        return out;
+    }
+
+    private static int[] appendInt(int[] array, int element) {
+        int[] out = Arrays.copyOf(array, array.length + 1);
+        out[array.length] = element;
+        return out;
     }
 
     private static void expectEnd(JsonParser p) throws IOException, VectorRejectedException {
@@ -383,15 +881,6 @@ final class FeatureVectorJsonParser {
             problemKind = kind;
             problem = reason;
         }
-    }
-
-    private void addMember(int start, int end) {
-        if (2 * memberCount + 2 > members.length) {
-            members = Arrays.copyOf(members, 2 * members.length);
-        }
-        members[2 * memberCount] = start;
-        members[2 * memberCount + 1] = end;
-        memberCount++;
     }
 
     private static int trimEnd(byte[] value, int start, int next) {

@@ -19,23 +19,23 @@ public enum RejectKind {
     PARSER_LIMIT("parserLimit"),
     /** Valid JSON that is not an object. */
     NOT_AN_OBJECT("notAnObject"),
-    /** No top-level 'features' member. */
+    /** A selected array (vector-fields; by default the top-level 'features') is not there. */
     FEATURES_MISSING("featuresMissing"),
-    /** 'features' is not an array. */
+    /** A selected array ('features') is not an array. */
     FEATURES_NOT_AN_ARRAY("featuresNotAnArray"),
-    /** 'features' is an empty array (binary: count 0). */
+    /** A selected array ('features'), or a row of a batch, is empty (binary: count 0). */
     FEATURES_EMPTY("featuresEmpty"),
-    /** 'features' appears more than once. */
+    /** A selected array ('features'), or a member on its path, appears more than once. */
     FEATURES_DUPLICATE("featuresDuplicate"),
-    /** 'features' (binary: the count) is longer than max-dimension. */
+    /** A vector or a row of a batch (binary: the count) is longer than max-dimension. */
     TOO_MANY_ELEMENTS("tooManyElements"),
-    /** An element of 'features' that is not a number. */
+    /** An element of a vector (a row) that is not a number. */
     ELEMENT_NOT_A_NUMBER("elementNotANumber"),
     /** A number that does not fit a finite double (binary: NaN or infinite), or whose activation would not. */
     NUMBER_NOT_FINITE("numberNotFinite"),
     /** A vector length (binary: count) other than the configured dimension. */
     WRONG_DIMENSION("wrongDimension"),
-    /** The value already has a member the job writes ('derivative' in mode both, 'alpha_gradient'). */
+    /** The value already has a member the job writes ('derivative' in mode both, 'alpha_gradient', ...). */
     MEMBER_CONFLICT("memberConflict"),
     /** The result would be too large: for a byte array, or for the output producer. */
     OUTPUT_TOO_LARGE("outputTooLarge"),
@@ -49,6 +49,8 @@ public enum RejectKind {
     INVALID_HEADER("invalidHeader"),
     /** A binary value shorter than its header, or not exactly as long as its header says. */
     WRONG_LENGTH("wrongLength"),
+    /** A batch (an array of arrays) whose elements are not all rows of numbers of one length. */
+    RAGGED_BATCH("raggedBatch"),
     /** A failure of the job itself (a bug), not of the record. */
     INTERNAL("internal");
 

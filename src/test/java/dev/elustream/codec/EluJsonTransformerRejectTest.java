@@ -196,7 +196,8 @@ class EluJsonTransformerRejectTest {
             [1,2,3,null]       | features[3] is null, expected a number
             [true]             | features[0] is a boolean, expected a number
             [1,false]          | features[1] is a boolean, expected a number
-            [[1]]              | features[0] is an array, expected a number
+            [1,[1]]            | features[1] is an array, expected a number
+            [[[1]]]            | features[0][0] is an array, expected a number
             [1,{"a":1}]        | features[1] is an object, expected a number
             [1,"a",null]       | features[1] is a string, expected a number
             """)

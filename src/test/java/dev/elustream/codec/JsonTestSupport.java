@@ -57,6 +57,7 @@ final class JsonTestSupport {
     /**
      * The numbers of the top-level array member {@code name} of {@code json}, each read with
      * {@link Double#parseDouble} from its text (not with the parser under test); checks they are finite.
+     * A batch's rows come one after the other.
      */
     static double[] numbers(byte[] json, String name) throws IOException {
         try (JsonParser p = STRICT.createParser(json)) {
@@ -71,7 +72,13 @@ final class JsonTestSupport {
                 assertThat(p.currentToken()).as(name).isEqualTo(JsonToken.START_ARRAY);
                 double[] out = new double[16];
                 int n = 0;
-                while (p.nextToken() != JsonToken.END_ARRAY) {
+                int depth = 0;
+                while (p.nextToken() != JsonToken.END_ARRAY || depth-- > 0) {
+                    if (p.currentToken() == JsonToken.START_ARRAY || p.currentToken() == JsonToken.END_ARRAY) {
+                        // a batch: its rows, flattened
+                        depth += p.currentToken() == JsonToken.START_ARRAY ? 1 : 0;
+                        continue;
+                    }
                     assertThat(p.currentToken().isNumeric()).as("%s[%s] is a number", name, n).isTrue();
                     double d = Double.parseDouble(p.getText());
                     assertThat(Double.isFinite(d)).as("%s[%s] = %s is finite", name, n, p.getText()).isTrue();

@@ -23,6 +23,8 @@ class RejectKindTest {
 
     private static final EluJsonTransformer BOTH = new EluJsonTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, 0, 8);
     private static final EluJsonTransformer DIMENSION_2 = new EluJsonTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, 2, 8);
+    private static final EluJsonTransformer NESTED = new EluJsonTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, false, 0, 8,
+            JsonVectorFields.of("/user/embedding", null, null, null, java.util.Map.of()));
     private static final EluBinaryTransformer BINARY = new EluBinaryTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, false,
             0, 8);
     private static final EluBinaryTransformer BINARY_DIMENSION_2 = new EluBinaryTransformer(Elu.withAlpha(1.0),
@@ -55,6 +57,14 @@ class RejectKindTest {
                 Arguments.of(RejectKind.NUMBER_NOT_FINITE, BOTH, utf8("{\"features\":[1e999]}")),
                 Arguments.of(RejectKind.WRONG_DIMENSION, DIMENSION_2, utf8("{\"features\":[1]}")),
                 Arguments.of(RejectKind.MEMBER_CONFLICT, BOTH, utf8("{\"features\":[1],\"derivative\":[1]}")),
+                Arguments.of(RejectKind.RAGGED_BATCH, BOTH, utf8("{\"features\":[[1,2],[3]]}")),
+                Arguments.of(RejectKind.RAGGED_BATCH, BOTH, utf8("{\"features\":[[1,2],3]}")),
+                Arguments.of(RejectKind.FEATURES_MISSING, NESTED, utf8("{\"user\":{}}")),
+                Arguments.of(RejectKind.FEATURES_EMPTY, NESTED, utf8("{\"user\":{\"embedding\":[[1],[]]}}")),
+                Arguments.of(RejectKind.FEATURES_DUPLICATE, NESTED, utf8("{\"user\":{\"embedding\":[1]},\"user\":{}}")),
+                Arguments.of(RejectKind.ELEMENT_NOT_A_NUMBER, NESTED, utf8("{\"user\":{\"embedding\":[[1,\"x\"]]}}")),
+                Arguments.of(RejectKind.NUMBER_NOT_FINITE, NESTED, utf8("{\"user\":{\"embedding\":[1e999]}}")),
+                Arguments.of(RejectKind.MEMBER_CONFLICT, NESTED, utf8("{\"user\":{\"embedding\":[1],\"embedding_derivative\":0}}")),
                 Arguments.of(RejectKind.EMPTY, BINARY, new byte[0]),
                 Arguments.of(RejectKind.BAD_MAGIC, BINARY, utf8("{\"features\":[1]}")),
                 Arguments.of(RejectKind.WRONG_LENGTH, BINARY, hex("45560101")),
@@ -129,7 +139,7 @@ class RejectKindTest {
                         "featuresMissing", "featuresNotAnArray", "featuresEmpty", "featuresDuplicate",
                         "tooManyElements", "elementNotANumber", "numberNotFinite", "wrongDimension", "memberConflict",
                         "outputTooLarge", "internal", "badMagic", "unsupportedVersion", "unknownElementType",
-                        "invalidHeader", "wrongLength");
+                        "invalidHeader", "wrongLength", "raggedBatch");
         for (RejectKind kind : RejectKind.values()) {
             // the enum constant in camelCase, so that a dashboard can be read against the code
             StringBuilder camel = new StringBuilder();
@@ -154,11 +164,11 @@ class RejectKindTest {
             return RejectKind.PARSER_LIMIT;
         } else if (reason.endsWith(", expected a JSON object with a 'features' array")) {
             return RejectKind.NOT_AN_OBJECT;
-        } else if (reason.equals("'features' is missing")) {
+        } else if (reason.equals("'features' is missing") || reason.matches("/\\S* is missing.*")) {
             return RejectKind.FEATURES_MISSING;
-        } else if (reason.equals("'features' is empty")) {
+        } else if (reason.matches("('features'|/\\S*|features\\[\\d+]) is empty")) {
             return RejectKind.FEATURES_EMPTY;
-        } else if (reason.equals("'features' appears twice")) {
+        } else if (reason.endsWith(" appears twice")) {
             return RejectKind.FEATURES_DUPLICATE;
         } else if (reason.startsWith("bad magic ")) {
             return RejectKind.BAD_MAGIC;
@@ -179,9 +189,12 @@ class RejectKindTest {
             return RejectKind.WRONG_DIMENSION;
         } else if (reason.endsWith(", expected an array of numbers")) {
             return RejectKind.FEATURES_NOT_AN_ARRAY;
-        } else if (reason.startsWith("features[") && reason.endsWith(", expected a number")) {
+        } else if (reason.contains(", so every element is a row of a batch")
+                || reason.endsWith(": the rows of a batch must all have the same length")) {
+            return RejectKind.RAGGED_BATCH;
+        } else if (reason.matches("(features|/\\S*)(\\[\\d+])+ is .*, expected a number")) {
             return RejectKind.ELEMENT_NOT_A_NUMBER;
-        } else if (reason.startsWith("features[") && (reason.endsWith(" does not fit a finite double")
+        } else if (reason.matches("(features|/\\S*)(\\[\\d+])+ = .*") && (reason.endsWith(" does not fit a finite double")
                 || reason.contains("would not fit a finite ") || reason.contains(" is not finite: "))) {
             return RejectKind.NUMBER_NOT_FINITE;
         } else if (reason.startsWith("value already has a ")) {
