@@ -229,10 +229,16 @@ public final class JsonVectorFields implements Serializable {
         }
         Map<List<String>, String> written = new LinkedHashMap<>();
         for (Field f : fields) {
-            for (String name : f.outputs()) {
+            String[] names = {f.derivative(), f.alphaGradient(), f.input()};
+            String[] kinds = {"the derivative", "the alpha gradient", "the input"};
+            for (int k = 0; k < names.length; k++) {
+                String name = names[k];
+                if (name == null) {
+                    continue;
+                }
                 List<String> member = new ArrayList<>(f.container());
                 member.add(name);
-                String what = describe(f, name);
+                String what = kinds[k] + " of " + f.pointer().text();
                 String earlier = written.putIfAbsent(member, what);
                 if (earlier != null) {
                     throw new IllegalArgumentException("the job would write " + pointerText(member) + " twice: as "
@@ -250,12 +256,6 @@ public final class JsonVectorFields implements Serializable {
                 }
             }
         }
-    }
-
-    private static String describe(Field f, String name) {
-        String kind = name.equals(f.derivative()) ? "the derivative"
-                : name.equals(f.alphaGradient()) ? "the alpha gradient" : "the input";
-        return kind + " of " + f.pointer().text();
     }
 
     /** A member path written as a pointer. */

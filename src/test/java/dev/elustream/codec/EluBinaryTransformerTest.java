@@ -10,23 +10,19 @@ import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.math.ActivationFunction;
 import dev.elustream.math.Celu;
 import dev.elustream.math.Elu;
+import dev.elustream.testing.EluReference;
 import dev.elustream.math.Kernel;
 import dev.elustream.math.Selu;
-import java.io.IOException;
-import java.io.InputStream;
 import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Random;
 import org.assertj.core.data.Percentage;
 import org.junit.jupiter.api.Test;
@@ -216,7 +212,7 @@ class EluBinaryTransformerTest {
     @Test
     void matchesTheCorrectlyRoundedReferenceWithin2Ulp() throws Exception {
         Map<Double, List<double[]>> byAlpha = new LinkedHashMap<>();
-        for (double[] row : reference()) {
+        for (double[] row : EluReference.rows()) {
             byAlpha.computeIfAbsent(row[1], a -> new ArrayList<>()).add(row);
         }
         int checked = 0;
@@ -233,28 +229,6 @@ class EluBinaryTransformerTest {
             }
         }
         assertThat(checked).isGreaterThan(700);
-    }
-
-    /** The shared reference beside the checkout, or the bundled copy (kept equal to it by EluTest). */
-    private static List<double[]> reference() throws IOException {
-        Path shared = Path.of("..", "shared", "reference", "elu-reference.csv");
-        String csv;
-        if (Files.isRegularFile(shared)) {
-            csv = Files.readString(shared, StandardCharsets.UTF_8);
-        } else {
-            try (InputStream in = Objects.requireNonNull(
-                    EluBinaryTransformerTest.class.getResourceAsStream("/elu-reference.csv"), "elu-reference.csv")) {
-                csv = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-            }
-        }
-        List<double[]> rows = new ArrayList<>();
-        String[] lines = csv.split("\n");
-        for (int i = 1; i < lines.length; i++) {
-            if (!lines[i].isBlank()) {
-                rows.add(Arrays.stream(lines[i].trim().split(",")).mapToDouble(Double::parseDouble).toArray());
-            }
-        }
-        return rows;
     }
 
     @ParameterizedTest(name = "{0}")
