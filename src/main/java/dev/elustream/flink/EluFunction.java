@@ -68,7 +68,7 @@ public final class EluFunction extends ProcessFunction<KafkaRecord, KafkaRecord>
     public void open(OpenContext openContext) {
         transformer = switch (settings.format()) {
             case JSON -> new EluJsonTransformer(settings.activationFunction(), settings.mode(),
-                    settings.alphaGradient(), settings.dimension(), settings.maxDimension());
+                    settings.alphaGradient(), settings.dimension(), settings.maxDimension(), settings.jsonFields());
             case BINARY -> new EluBinaryTransformer(settings.activationFunction(), settings.mode(),
                     settings.alphaGradient(), settings.dimension(), settings.maxDimension());
         };

@@ -1,5 +1,6 @@
 package dev.elustream.flink;
 
+import dev.elustream.codec.JsonVectorFields;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.math.ActivationFunction;
@@ -22,9 +23,12 @@ import java.util.Objects;
  * @param maxOutputRecordBytes the largest output record the sink's producer takes (its
  *     max.request.size): a longer result is dead-lettered instead of failing the sink
  * @param format the wire format of the record values, in and out
+ * @param jsonFields with format json: which arrays of a record to transform, and the names of the
+ *     members written next to them (checked for this mode when built)
  */
 public record EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
-        int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format) implements Serializable {
+        int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, JsonVectorFields jsonFields)
+        implements Serializable {
 
     /** Kafka's default max.request.size. */
     public static final int DEFAULT_MAX_OUTPUT_RECORD_BYTES = 1024 * 1024;
@@ -40,10 +44,23 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
         this(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, VectorFormat.JSON);
     }
 
+    /** The default fields of JSON records, {@code /features} (the settings before fields could be chosen). */
+    public EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
+            int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format) {
+        this(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, format,
+                JsonVectorFields.defaults());
+    }
+
     public EluSettings {
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(jsonFields, "jsonFields");
+        if (format != VectorFormat.JSON && !jsonFields.isDefault()) {
+            throw new IllegalArgumentException("vector fields other than the default apply to format json only, got "
+                    + jsonFields + " with format " + format.name().toLowerCase(Locale.ROOT));
+        }
+        jsonFields.check(mode, alphaGradient);
         Activations.checkAlpha(activation, alpha);
         if (maxDimension < 1) {
             throw new IllegalArgumentException("max-dimension must be >= 1, got " + maxDimension);
@@ -64,7 +81,8 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
     public String operatorName() {
         return activation.name() + " (" + (activation == ActivationKind.SELU ? "" : "alpha=" + alpha + ", ")
                 + "mode=" + mode.name().toLowerCase(Locale.ROOT) + (alphaGradient ? ", alpha-gradient" : "")
-                + (format == VectorFormat.JSON ? "" : ", " + format.name().toLowerCase(Locale.ROOT)) + ")";
+                + (format == VectorFormat.JSON ? "" : ", " + format.name().toLowerCase(Locale.ROOT))
+                + (jsonFields.isDefault() ? "" : ", " + jsonFields.vectorFields()) + ")";
     }
 
     /** The activation these settings describe (a new instance: kernels are cheap and immutable). */

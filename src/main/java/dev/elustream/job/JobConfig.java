@@ -1,5 +1,6 @@
 package dev.elustream.job;
 
+import dev.elustream.codec.JsonVectorFields;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.flink.EluSettings;
@@ -59,16 +60,28 @@ public final class JobConfig {
     public static final String PARALLELISM = "parallelism";
     public static final String JOB_NAME = "job-name";
     public static final String CHECK_TOPICS = "check-topics";
+    public static final String VECTOR_FIELDS = JsonVectorFields.KEY_VECTOR_FIELDS;
+    public static final String DERIVATIVE_NAME = JsonVectorFields.KEY_DERIVATIVE_NAME;
+    public static final String ALPHA_GRADIENT_NAME = JsonVectorFields.KEY_ALPHA_GRADIENT_NAME;
+    public static final String INPUT_NAME = JsonVectorFields.KEY_INPUT_NAME;
+    /** Keys under this prefix name the vector of one pointer of vector-fields, e.g. {@code vector-name./vectors/0}. */
+    public static final String VECTOR_NAME_PREFIX = JsonVectorFields.KEY_VECTOR_NAME_PREFIX;
     /** Keys under this prefix go, without it, to every Kafka client of the job. */
     public static final String KAFKA_PREFIX = "kafka.";
 
     private static final Pattern DECIMAL = Pattern.compile("[-+]?(\\d+\\.?\\d*|\\.\\d+)([eE][-+]?\\d+)?");
 
-    /** Every key a job file may set, outside kafka.*. */
-    public static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC,
-            GROUP_ID, STARTING_OFFSETS, ACTIVATION, ALPHA, ALPHA_GRADIENT, MODE, FORMAT, DIMENSION, MAX_DIMENSION,
-            DELIVERY_GUARANTEE, CHECKPOINT_INTERVAL, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, PARALLELISM, JOB_NAME,
-            CHECK_TOPICS);
+    /**
+     * The keys that shape a record (what is read from a value and what is written), outside
+     * vector-name.*: what {@code apply} takes too.
+     */
+    public static final Set<String> RECORD_KEYS = Set.of(ACTIVATION, ALPHA, ALPHA_GRADIENT, MODE, FORMAT, DIMENSION,
+            MAX_DIMENSION, VECTOR_FIELDS, DERIVATIVE_NAME, ALPHA_GRADIENT_NAME, INPUT_NAME);
+
+    /** Every key a job file may set, outside kafka.* and vector-name.*. */
+    public static final Set<String> KEYS = union(RECORD_KEYS, Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC,
+            DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS, DELIVERY_GUARANTEE, CHECKPOINT_INTERVAL,
+            TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, PARALLELISM, JOB_NAME, CHECK_TOPICS));
 
     public static final int DEFAULT_MAX_DIMENSION = 65536;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
@@ -129,17 +142,6 @@ public final class JobConfig {
         }
         groupId = v.nonBlank(GROUP_ID, "elu-stream");
         startingOffsets = v.oneOf(STARTING_OFFSETS, StartingOffsets.class, StartingOffsets.COMMITTED);
-        ActivationKind activation = v.oneOf(ACTIVATION, ActivationKind.class, ActivationKind.ELU);
-        double alpha = v.get(ALPHA).map(text -> parseAlpha(activation, text)).orElse(Activations.defaultAlpha(activation));
-        boolean alphaGradient = v.bool(ALPHA_GRADIENT, false);
-        OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
-        VectorFormat format = v.oneOf(FORMAT, VectorFormat.class, VectorFormat.JSON);
-        int maxDimension = v.positiveInt(MAX_DIMENSION, DEFAULT_MAX_DIMENSION);
-        int dimension = v.positiveInt(DIMENSION, 0);
-        if (dimension > maxDimension) {
-            throw new ConfigException(DIMENSION + " must not exceed " + MAX_DIMENSION + " (" + maxDimension
-                    + "), got '" + dimension + "'");
-        }
         deliveryGuarantee = v.deliveryGuarantee();
         checkpointInterval = v.positiveDuration(CHECKPOINT_INTERVAL, DEFAULT_CHECKPOINT_INTERVAL);
         transactionalIdPrefix = v.nonBlank(TRANSACTIONAL_ID_PREFIX, "elu-stream");
@@ -162,8 +164,44 @@ public final class JobConfig {
         int maxRequestSize = kafkaProperties.containsKey("max.request.size")
                 ? v.positiveInt(KAFKA_PREFIX + "max.request.size", 0)
                 : EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES;
-        eluSettings = new EluSettings(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxRequestSize,
-                format);
+        eluSettings = recordSettings(v, maxRequestSize);
+    }
+
+    /**
+     * The settings of the transformation alone, from the {@link #RECORD_KEYS} and vector-name.* keys
+     * (as {@code apply} takes them); any other key is refused.
+     */
+    public static EluSettings recordSettings(Map<String, String> values) {
+        for (String key : new TreeMap<>(values).keySet()) {
+            if (!RECORD_KEYS.contains(key) && !key.startsWith(VECTOR_NAME_PREFIX)) {
+                throw new ConfigException("unknown key '" + key + "'; the keys that shape a record: "
+                        + String.join(", ", new TreeSet<>(RECORD_KEYS)) + ", " + VECTOR_NAME_PREFIX + "POINTER");
+            }
+        }
+        return recordSettings(new Values(values), EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES);
+    }
+
+    private static EluSettings recordSettings(Values v, int maxRequestSize) {
+        ActivationKind activation = v.oneOf(ACTIVATION, ActivationKind.class, ActivationKind.ELU);
+        double alpha = v.get(ALPHA).map(text -> parseAlpha(activation, text)).orElse(Activations.defaultAlpha(activation));
+        boolean alphaGradient = v.bool(ALPHA_GRADIENT, false);
+        OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
+        VectorFormat format = v.oneOf(FORMAT, VectorFormat.class, VectorFormat.JSON);
+        int maxDimension = v.positiveInt(MAX_DIMENSION, DEFAULT_MAX_DIMENSION);
+        int dimension = v.positiveInt(DIMENSION, 0);
+        if (dimension > maxDimension) {
+            throw new ConfigException(DIMENSION + " must not exceed " + MAX_DIMENSION + " (" + maxDimension
+                    + "), got '" + dimension + "'");
+        }
+        JsonVectorFields fields = v.jsonFields(format, mode, alphaGradient);
+        return new EluSettings(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxRequestSize,
+                format, fields);
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> out = new TreeSet<>(a);
+        out.addAll(b);
+        return Collections.unmodifiableSet(out);
     }
 
     /**
@@ -354,6 +392,14 @@ public final class JobConfig {
         m.put(ALPHA_GRADIENT, eluSettings.alphaGradient());
         m.put(MODE, eluSettings.mode().name().toLowerCase(Locale.ROOT));
         m.put(FORMAT, eluSettings.format().name().toLowerCase(Locale.ROOT));
+        JsonVectorFields fields = eluSettings.jsonFields();
+        if (eluSettings.format() == VectorFormat.JSON) {
+            m.put(VECTOR_FIELDS, fields.vectorFields());
+            fields.derivativeName().ifPresent(t -> m.put(DERIVATIVE_NAME, t));
+            fields.alphaGradientName().ifPresent(t -> m.put(ALPHA_GRADIENT_NAME, t));
+            fields.inputName().ifPresent(t -> m.put(INPUT_NAME, t));
+            fields.vectorNames().forEach((p, n) -> m.put(VECTOR_NAME_PREFIX + p, n));
+        }
         m.put(DIMENSION, eluSettings.dimension() == 0 ? "any" : eluSettings.dimension());
         m.put(MAX_DIMENSION, eluSettings.maxDimension());
         m.put(DELIVERY_GUARANTEE, deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE ? "exactly-once" : "at-least-once");
@@ -406,10 +452,10 @@ public final class JobConfig {
 
     private static void refuseUnknownKeys(Map<String, String> values) {
         for (String key : new TreeMap<>(values).keySet()) {
-            if (!KEYS.contains(key) && !key.startsWith(KAFKA_PREFIX)) {
+            if (!KEYS.contains(key) && !key.startsWith(KAFKA_PREFIX) && !key.startsWith(VECTOR_NAME_PREFIX)) {
                 throw new ConfigException("unknown key '" + key + "' (value '" + mask(key, values.get(key))
                         + "'); known keys: " + String.join(", ", new TreeSet<>(KEYS))
-                        + ", and kafka.* for Kafka client properties");
+                        + ", " + VECTOR_NAME_PREFIX + "POINTER, and kafka.* for Kafka client properties");
             }
         }
     }
@@ -511,6 +557,38 @@ public final class JobConfig {
             List<String> names = Arrays.stream(type.getEnumConstants())
                     .map(e -> e.name().replace('_', '-').toLowerCase(Locale.ROOT)).toList();
             throw new ConfigException(key + " must be one of " + String.join(", ", names) + ", got '" + v.get() + "'");
+        }
+
+        /** vector-fields and the name keys, checked against the format and the outputs of the mode. */
+        JsonVectorFields jsonFields(VectorFormat format, OutputMode mode, boolean alphaGradient) {
+            Map<String, String> names = new LinkedHashMap<>();
+            List<String> set = new java.util.ArrayList<>();
+            for (String key : new TreeMap<>(values).keySet()) {
+                if (key.startsWith(VECTOR_NAME_PREFIX)) {
+                    names.put(key.substring(VECTOR_NAME_PREFIX.length()), values.get(key).trim());
+                    set.add(key);
+                }
+            }
+            for (String key : List.of(VECTOR_FIELDS, DERIVATIVE_NAME, ALPHA_GRADIENT_NAME, INPUT_NAME)) {
+                if (values.containsKey(key)) {
+                    set.add(key);
+                }
+            }
+            if (format != VectorFormat.JSON && !set.isEmpty()) {
+                throw new ConfigException(set.get(0) + " applies to format json only (a " + format.name()
+                        .toLowerCase(Locale.ROOT).replace('_', '-') + " value has no members), got '"
+                        + values.get(set.get(0)) + "' with " + FORMAT + " " + format.name().toLowerCase(Locale.ROOT)
+                        .replace('_', '-'));
+            }
+            try {
+                JsonVectorFields fields = JsonVectorFields.of(get(VECTOR_FIELDS).orElse(
+                        JsonVectorFields.DEFAULT_VECTOR_FIELDS), get(DERIVATIVE_NAME).orElse(null),
+                        get(ALPHA_GRADIENT_NAME).orElse(null), get(INPUT_NAME).orElse(null), names);
+                fields.check(mode, alphaGradient);
+                return fields;
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage());
+            }
         }
 
         DeliveryGuarantee deliveryGuarantee() {

@@ -1,12 +1,11 @@
 package dev.elustream.launcher;
 
 import dev.elustream.codec.EluJsonTransformer;
-import dev.elustream.codec.OutputMode;
+import dev.elustream.codec.VectorFormat;
 import dev.elustream.codec.VectorRejectedException;
+import dev.elustream.flink.EluSettings;
 import dev.elustream.job.ConfigException;
 import dev.elustream.job.JobConfig;
-import dev.elustream.math.ActivationKind;
-import dev.elustream.math.Activations;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,9 +14,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.util.Locale;
+import java.nio.file.Path;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * {@code apply}: the job's transformation as a filter. Each stdin line is one record value; the
@@ -25,35 +25,40 @@ import java.util.Set;
  */
 final class ApplyCommand {
 
-    private static final Set<String> OPTIONS =
-            Set.of("activation", "alpha", "mode", "alpha-gradient", "dimension", "max-dimension");
-
     private ApplyCommand() {}
 
     static int run(String[] args, InputStream stdin, PrintStream stdout, PrintStream stderr) {
         Map<String, String> opts = JobConfig.parseOverrides(args);
+        Map<String, String> values = new TreeMap<>();
+        String job = opts.remove("job");
+        if (job != null) {
+            // The job's own transformation: its record keys, whatever else the file sets.
+            JobConfig.readJobFile(Path.of(job)).forEach((key, value) -> {
+                if (JobConfig.RECORD_KEYS.contains(key) || key.startsWith(JobConfig.VECTOR_NAME_PREFIX)) {
+                    values.put(key, value);
+                }
+            });
+        }
         for (String key : opts.keySet()) {
-            if (!OPTIONS.contains(key)) {
-                throw new Main.UsageException("apply: unknown option --" + key
-                        + " (options: --activation, --alpha, --mode, --alpha-gradient, --dimension, --max-dimension)");
+            if (!JobConfig.RECORD_KEYS.contains(key) && !key.startsWith(JobConfig.VECTOR_NAME_PREFIX)) {
+                throw new Main.UsageException("apply: unknown option --" + key + " (options: --job FILE, "
+                        + JobConfig.RECORD_KEYS.stream().sorted().map(k -> "--" + k).collect(Collectors.joining(", "))
+                        + ", --" + JobConfig.VECTOR_NAME_PREFIX + "POINTER)");
             }
         }
-        EluJsonTransformer transformer;
+        values.putAll(opts);
+        EluSettings settings;
         try {
-            ActivationKind activation = opts.containsKey("activation")
-                    ? ActivationKind.parse(opts.get("activation")) : ActivationKind.ELU;
-            double alpha = opts.containsKey("alpha")
-                    ? parseAlpha(activation, opts.get("alpha")) : Activations.defaultAlpha(activation);
-            OutputMode mode = OutputMode.parse(opts.getOrDefault("mode", "both"));
-            boolean alphaGradient = parseBoolean("alpha-gradient", opts.getOrDefault("alpha-gradient", "false"));
-            int maxDimension = parsePositive("max-dimension",
-                    opts.getOrDefault("max-dimension", Integer.toString(JobConfig.DEFAULT_MAX_DIMENSION)));
-            int dimension = opts.containsKey("dimension") ? parsePositive("dimension", opts.get("dimension")) : 0;
-            transformer = new EluJsonTransformer(
-                    Activations.of(activation, alpha), mode, alphaGradient, dimension, maxDimension);
-        } catch (IllegalArgumentException e) {
+            settings = JobConfig.recordSettings(values);
+        } catch (ConfigException e) {
             throw new Main.UsageException("apply: " + e.getMessage());
         }
+        if (settings.format() != VectorFormat.JSON) {
+            throw new Main.UsageException("apply: reads JSON values, one per line, and format "
+                    + values.get(JobConfig.FORMAT) + " is not line-based text: use format json");
+        }
+        EluJsonTransformer transformer = new EluJsonTransformer(settings.activationFunction(), settings.mode(),
+                settings.alphaGradient(), settings.dimension(), settings.maxDimension(), settings.jsonFields());
         return filter(transformer, stdin, stdout, stderr);
     }
 
@@ -97,34 +102,4 @@ final class ApplyCommand {
         return rejected ? 1 : 0;
     }
 
-    private static double parseAlpha(ActivationKind activation, String text) {
-        try {
-            return JobConfig.parseAlpha(activation, text);
-        } catch (ConfigException e) {
-            throw new IllegalArgumentException(e.getMessage());
-        }
-    }
-
-    private static boolean parseBoolean(String name, String text) {
-        switch (text.trim().toLowerCase(Locale.ROOT)) {
-            case "true":
-                return true;
-            case "false":
-                return false;
-            default:
-                throw new IllegalArgumentException(name + " must be true or false, got '" + text + "'");
-        }
-    }
-
-    private static int parsePositive(String name, String text) {
-        try {
-            int v = Integer.parseInt(text.trim());
-            if (v >= 1) {
-                return v;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new IllegalArgumentException(name + " must be a whole number >= 1, got '" + text + "'");
-    }
 }

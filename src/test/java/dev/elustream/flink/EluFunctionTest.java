@@ -281,6 +281,7 @@ class EluFunctionTest {
                 "{\"features\":[null]}", // not a number
                 "{\"features\":[1e999]}", // not a finite double
                 "{\"features\":[1],\"derivative\":[1]}", // a member the job writes
+                "{\"features\":[[1],[1,2]]}", // a batch with rows of two lengths
             };
             for (int i = 0; i < rejected.length; i++) {
                 m.harness.processElement(record(10 + i, "k", rejected[i]), 0L);
@@ -291,10 +292,10 @@ class EluFunctionTest {
                 (byte) 0xBF, '{', '}'}, new String[0], new byte[0][]), 0L);
 
             assertThat(m.harness.extractOutputValues()).hasSize(4);
-            assertThat(m.harness.getSideOutput(EluFunction.DEAD_LETTERS)).hasSize(14);
+            assertThat(m.harness.getSideOutput(EluFunction.DEAD_LETTERS)).hasSize(15);
             assertThat(m.count("elu.recordsTransformed")).isEqualTo(3);
             assertThat(m.count("elu.tombstones")).isEqualTo(1);
-            assertThat(m.count("elu.deadLetters")).isEqualTo(14);
+            assertThat(m.count("elu.deadLetters")).isEqualTo(15);
             assertThat(m.count("elu.elements")).isEqualTo(6);
             // -2 and 0 take the exponential branch
             assertThat(m.count("elu.negativeElements")).isEqualTo(2);
@@ -312,7 +313,7 @@ class EluFunctionTest {
             assertThat(lengths.getStatistics().getMean()).isEqualTo(2.0);
             // every record with a value went through the codec, transformed or rejected
             Histogram nanos = m.histogram("elu.transformNanos");
-            assertThat(nanos.getCount()).isEqualTo(17);
+            assertThat(nanos.getCount()).isEqualTo(18);
             assertThat(nanos.getStatistics().getMin()).isPositive();
         }
     }
@@ -333,7 +334,7 @@ class EluFunctionTest {
                     "elu.deadLettersByReason.memberConflict", "elu.deadLettersByReason.outputTooLarge",
                     "elu.deadLettersByReason.internal", "elu.deadLettersByReason.badMagic",
                     "elu.deadLettersByReason.unsupportedVersion", "elu.deadLettersByReason.unknownElementType",
-                    "elu.deadLettersByReason.invalidHeader", "elu.deadLettersByReason.wrongLength");
+                    "elu.deadLettersByReason.invalidHeader", "elu.deadLettersByReason.wrongLength", "elu.deadLettersByReason.raggedBatch");
             assertThat(m.gauge("elu.negativeShare")).isEqualTo(0.0);
             assertThat(m.prometheusNames).containsEntry("elu.recordsTransformed",
                     "flink_taskmanager_job_task_operator_elu_recordsTransformed");

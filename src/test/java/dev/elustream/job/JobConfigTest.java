@@ -210,11 +210,64 @@ class JobConfigTest {
     }
 
     @Test
+    void readsVectorFieldsAndTheirNames() {
+        Map<String, String> m = minimal();
+        m.put("vector-fields", "/user/embedding, /vectors/0");
+        m.put("vector-name./vectors/0", "first");
+        m.put("derivative-name", "d_{name}");
+        m.put("input-name", "{name}_in");
+        m.put("alpha-gradient", "true");
+        JobConfig c = JobConfig.fromMap(m);
+        assertThat(c.eluSettings().jsonFields().pointers()).extracting(p -> p.text())
+                .containsExactly("/user/embedding", "/vectors/0");
+        assertThat(c.eluSettings().jsonFields().vectorNames()).containsEntry("/vectors/0", "first");
+        assertThat(c.eluSettings().jsonFields().derivativeName()).contains("d_{name}");
+        assertThat(c.describe()).contains("  vector-fields = /user/embedding, /vectors/0\n")
+                .contains("  derivative-name = d_{name}\n").contains("  input-name = {name}_in\n")
+                .contains("  vector-name./vectors/0 = first\n").doesNotContain("alpha-gradient-name");
+        assertThat(c.eluSettings().operatorName()).isEqualTo(
+                "ELU (alpha=1.0, mode=both, alpha-gradient, /user/embedding, /vectors/0)");
+        assertThat(JobConfig.fromMap(minimal()).describe()).contains("  vector-fields = /features\n");
+        assertThat(JobConfig.fromMap(minimal()).eluSettings().jsonFields().isDefault()).isTrue();
+    }
+
+    @ParameterizedTest(name = "{0}={1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            vector-fields          | user/embedding | vector-fields: 'user/embedding' is not a JSON pointer: it must start with '/', e.g. /user/embedding
+            vector-fields          | /a,/a/b        | vector-fields /a and /a/b overlap: one lies inside the other
+            vector-fields          | /v/0           | vector-fields /v/0 ends in an array index, which has no member name for the members written next to it: set vector-name./v/0 (e.g. vector-name./v/0=v_0)
+            vector-fields          | /features,/derivative | the job would write /derivative as the derivative of /features, but vector-fields selects /derivative: choose another name
+            derivative-name        | {field}_d      | derivative-name has the placeholder {field}, but the only one is {name}, got '{field}_d'
+            vector-name./x         | x              | vector-name./x names no pointer of vector-fields (/features)
+            """)
+    void refusesBadVectorFieldsNamingTheKey(String key, String value, String message) {
+        assertThatThrownBy(() -> JobConfig.fromMap(with(key, value))).isInstanceOf(ConfigException.class)
+                .hasMessage(message);
+    }
+
+    @Test
+    void refusesVectorFieldsOnABinaryJob() {
+        Map<String, String> m = with("format", "binary");
+        m.put("vector-fields", "/x");
+        assertThatThrownBy(() -> JobConfig.fromMap(m)).isInstanceOf(ConfigException.class).hasMessage(
+                "vector-fields applies to format json only (a binary value has no members), got '/x' with format binary");
+    }
+
+    @Test
+    void readsTheRecordKeysAloneForApply() {
+        EluSettings s = JobConfig.recordSettings(Map.of("vector-fields", "/a", "mode", "activation"));
+        assertThat(s.jsonFields().vectorFields()).isEqualTo("/a");
+        assertThat(s.mode()).isEqualTo(OutputMode.ACTIVATION);
+        assertThatThrownBy(() -> JobConfig.recordSettings(Map.of("input-topic", "x"))).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("unknown key 'input-topic'; the keys that shape a record: activation, alpha,");
+    }
+
+    @Test
     void refusesUnknownKeyNamingIt() {
         assertThatThrownBy(() -> JobConfig.fromMap(with("alhpa", "0.5")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("unknown key 'alhpa' (value '0.5'); known keys: activation, alpha,"
-                        + " alpha-gradient, bootstrap-servers,");
+                        + " alpha-gradient, alpha-gradient-name, bootstrap-servers,");
     }
 
     @Test

@@ -55,12 +55,38 @@ class MainTest {
     }
 
     @Test
+    void applyTakesTheRecordKeysOfAJob(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        int rc = apply("{\"u\":{\"e\":[-1]},\"v\":[[2]]}\n", "--vector-fields", "/u/e,/v/0", "--vector-name./v/0",
+                "first", "--mode", "both");
+        assertThat(rc).isZero();
+        assertThat(out.toString(UTF_8)).isEqualTo("{\"u\":{\"e\":[" + Math.expm1(-1.0) + "],\"e_derivative\":["
+                + Math.exp(-1.0) + "]},\"v\":[[2.0]],\"first_derivative\":[1.0]}\n");
+        out.reset();
+        java.nio.file.Path job = dir.resolve("job.properties");
+        java.nio.file.Files.writeString(job, "bootstrap-servers=x:9092\ninput-topic=in\nvector-fields=/x\n"
+                + "mode=activation\nalpha=0.5\n");
+        assertThat(apply("{\"x\":[-1]}\n", "--job", job.toString())).isZero();
+        assertThat(out.toString(UTF_8)).isEqualTo("{\"x\":[" + 0.5 * Math.expm1(-1.0) + "]}\n");
+        out.reset();
+        // the command line wins over the job file
+        assertThat(apply("{\"y\":[-1]}\n", "--job", job.toString(), "--vector-fields", "/y", "--alpha", "1")).isZero();
+        assertThat(out.toString(UTF_8)).isEqualTo("{\"y\":[" + Math.expm1(-1.0) + "]}\n");
+    }
+
+    @Test
+    void applyRefusesAFormatThatIsNotLineBasedText() {
+        assertThat(main("apply", "--format", "binary")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).isEqualTo("elu-stream: apply: reads JSON values, one per line, and format"
+                + " binary is not line-based text: use format json\n");
+    }
+
+    @Test
     void badOptionsAreUsageErrorsWithExitTwo() {
         assertThat(main("apply", "--alpha", "-1")).isEqualTo(2);
         assertThat(err.toString(UTF_8)).contains("alpha must be a finite number >= 0, got '-1'");
         err.reset();
         assertThat(main("apply", "--mode", "relu")).isEqualTo(2);
-        assertThat(err.toString(UTF_8)).contains("mode must be 'both' or 'activation', got 'relu'");
+        assertThat(err.toString(UTF_8)).contains("mode must be one of both, activation, got 'relu'");
         err.reset();
         assertThat(main("apply", "--colour", "red")).isEqualTo(2);
         assertThat(err.toString(UTF_8)).contains("apply: unknown option --colour");
