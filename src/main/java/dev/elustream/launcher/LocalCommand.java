@@ -1,6 +1,8 @@
 package dev.elustream.launcher;
 
+import dev.elustream.codec.JsonPointer;
 import dev.elustream.codec.VectorFormat;
+import dev.elustream.flink.EluSettings;
 import dev.elustream.job.ConfigException;
 import dev.elustream.job.EluJob;
 import dev.elustream.job.JobConfig;
@@ -9,6 +11,9 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -168,8 +173,8 @@ final class LocalCommand {
                     + "'<2sBBB3xI',b'EV',1,1,1,len(xs))+struct.pack('<%dd'%len(xs),*xs))\" | kcat -P -b " + b + " -t "
                     + config.inputTopic() + " -k sensor-1");
         } else {
-            out.println("  echo 'sensor-1|{\"id\":\"a\",\"features\":[1.5,-2.0,0.0]}' | kcat -P -b " + b + " -t "
-                    + config.inputTopic() + " -K '|'");
+            out.println("  echo 'sensor-1|" + exampleRecord(config.eluSettings()).replace("'", "'\\''") + "' | kcat -P -b "
+                    + b + " -t " + config.inputTopic() + " -K '|'");
         }
         out.println("Read the results (" + (config.deliveryGuarantee().name().equals("EXACTLY_ONCE")
                 ? "committed on each checkpoint, every " + config.checkpointInterval().toSeconds() + " s"
@@ -183,6 +188,91 @@ final class LocalCommand {
                 + " s: records/s in and out, dead letters, consumer lag (end offsets - committed offsets).");
         out.println("(kcat: apt-get install kcat.) Press Ctrl-C to stop.");
         out.println();
+    }
+
+    /**
+     * A JSON record of the job's shape: {@code "id":"a"} and, at every pointer of vector-fields, the
+     * vector 1.5, -2.0, 0.0 (repeated to the dimension, when one is set), e.g.
+     * {@code {"id":"a","user":{"embedding":[1.5,-2.0,0.0]}}}.
+     */
+    static String exampleRecord(EluSettings settings) {
+        int n = settings.dimension() == 0 ? 3 : settings.dimension();
+        List<Object> vector = new ArrayList<>();
+        double[] cycle = {1.5, -2.0, 0.0};
+        for (int i = 0; i < n; i++) {
+            vector.add(cycle[i % 3]);
+        }
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("id", "a");
+        for (JsonPointer pointer : settings.jsonFields().pointers()) {
+            Object node = record;
+            List<String> tokens = pointer.tokens();
+            for (int i = 0; i < tokens.size(); i++) {
+                boolean last = i == tokens.size() - 1;
+                String next = last ? null : tokens.get(i + 1);
+                Object child = last ? vector : isIndex(next) ? new ArrayList<>() : new LinkedHashMap<String, Object>();
+                node = put(node, tokens.get(i), child);
+            }
+        }
+        StringBuilder json = new StringBuilder();
+        writeJson(record, json);
+        return json.toString();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object put(Object node, String token, Object child) {
+        if (node instanceof Map) {
+            return ((Map<String, Object>) node).computeIfAbsent(token, t -> child);
+        }
+        List<Object> list = (List<Object>) node;
+        int index = Integer.parseInt(token);
+        while (list.size() < index) {
+            list.add(child instanceof List<?> l && !l.isEmpty() ? child : 0);
+        }
+        if (list.size() == index) {
+            list.add(child);
+        }
+        return list.get(index);
+    }
+
+    private static boolean isIndex(String token) {
+        return token.matches("0|[1-9][0-9]{0,8}");
+    }
+
+    private static void writeJson(Object value, StringBuilder out) {
+        if (value instanceof Map<?, ?> map) {
+            out.append('{');
+            boolean first = true;
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                out.append(first ? "" : ",");
+                first = false;
+                writeJson(e.getKey(), out);
+                out.append(':');
+                writeJson(e.getValue(), out);
+            }
+            out.append('}');
+        } else if (value instanceof List<?> list) {
+            out.append('[');
+            for (int i = 0; i < list.size(); i++) {
+                out.append(i > 0 ? "," : "");
+                writeJson(list.get(i), out);
+            }
+            out.append(']');
+        } else if (value instanceof String text) {
+            out.append('"');
+            for (char c : text.toCharArray()) {
+                if (c == '"' || c == '\\') {
+                    out.append('\\').append(c);
+                } else if (c < 0x20) {
+                    out.append(String.format(java.util.Locale.ROOT, "\\u%04x", (int) c));
+                } else {
+                    out.append(c);
+                }
+            }
+            out.append('"');
+        } else {
+            out.append(value);
+        }
     }
 
     private static boolean isCancellation(Throwable e) {

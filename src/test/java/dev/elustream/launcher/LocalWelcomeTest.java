@@ -13,12 +13,15 @@ import org.junit.jupiter.api.Test;
 class LocalWelcomeTest {
 
     private static String welcome(String format) {
-        Map<String, String> m = new HashMap<>();
+        return welcome(Map.of("format", format));
+    }
+
+    private static String welcome(Map<String, String> keys) {
+        Map<String, String> m = new HashMap<>(keys);
         m.put("bootstrap-servers", "127.0.0.1:9092");
         m.put("input-topic", "in");
         m.put("output-topic", "out");
         m.put("dead-letter-topic", "dlq");
-        m.put("format", format);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         LocalCommand.printWelcome(JobConfig.fromMap(m), 8081, true, new PrintStream(bytes, true, UTF_8));
         return bytes.toString(UTF_8);
@@ -39,5 +42,15 @@ class LocalWelcomeTest {
                         + " 127.0.0.1:9092 -t in -k sensor-1")
                 .contains("-t out -o beginning -f 'key=%k %S bytes\\n'")
                 .doesNotContain("\"features\":[1.5");
+    }
+
+    @Test
+    void showsARecordOfTheJobsShape() {
+        assertThat(welcome(Map.of("vector-fields", "/user/embedding,/item/vec,/user/b")))
+                .contains("echo 'sensor-1|{\"id\":\"a\",\"user\":{\"embedding\":[1.5,-2.0,0.0],\"b\":[1.5,-2.0,0.0]},"
+                        + "\"item\":{\"vec\":[1.5,-2.0,0.0]}}' | kcat -P");
+        assertThat(welcome(Map.of("vector-fields", "/v/1,/it's", "vector-name./v/1", "second", "dimension", "4")))
+                .contains("echo 'sensor-1|{\"id\":\"a\",\"v\":[[1.5,-2.0,0.0,1.5],[1.5,-2.0,0.0,1.5]],"
+                        + "\"it'\\''s\":[1.5,-2.0,0.0,1.5]}' | kcat -P");
     }
 }
