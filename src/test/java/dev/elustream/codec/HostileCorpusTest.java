@@ -50,7 +50,7 @@ public class HostileCorpusTest {
     /** Cases that a parser without read constraints would recurse or buffer without bound on. */
     private static final List<String> PATHOLOGICAL = List.of("nesting-100000-arrays", "nesting-100000-objects",
             "nesting-100000-in-features", "nesting-100000-top-level", "number-10000-digits",
-            "number-10000-digits-elsewhere");
+            "number-10000-digits-elsewhere", "nesting-100000-under-pointer");
 
     private static final List<Case> CASES = Corpus.load();
 
@@ -58,12 +58,28 @@ public class HostileCorpusTest {
         return CASES.stream();
     }
 
+    /** The transformed cases of the job's default fields, whose output is read back as 'features'. */
     static Stream<Case> transformedCases() {
-        return CASES.stream().filter(c -> c.outcome() != REJECT);
+        return CASES.stream().filter(c -> c.outcome() != REJECT && c.keys().isEmpty());
     }
 
     private static EluJsonTransformer newTransformer() {
         return new EluJsonTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, 0, MAX_DIMENSION);
+    }
+
+    /** A transformer with the job keys of the case (vector-fields, vector-name.*), the job's defaults else. */
+    static EluJsonTransformer newTransformer(Case c) {
+        Map<String, String> names = new HashMap<>();
+        c.keys().forEach((key, value) -> {
+            if (key.startsWith(JsonVectorFields.KEY_VECTOR_NAME_PREFIX)) {
+                names.put(key.substring(JsonVectorFields.KEY_VECTOR_NAME_PREFIX.length()), value);
+            } else if (!key.equals(JsonVectorFields.KEY_VECTOR_FIELDS)) {
+                throw new IllegalStateException(c.name() + ": a key the corpus does not set: " + key);
+            }
+        });
+        return new EluJsonTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, false, 0, MAX_DIMENSION, JsonVectorFields.of(
+                c.keys().getOrDefault(JsonVectorFields.KEY_VECTOR_FIELDS, JsonVectorFields.DEFAULT_VECTOR_FIELDS), null,
+                null, null, names));
     }
 
     @Test
@@ -85,18 +101,18 @@ public class HostileCorpusTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void givesEachCaseExactlyItsListedReasonOrOutput(Case c) {
-        assertOutcome(newTransformer(), c);
+        assertOutcome(newTransformer(c), c);
     }
 
     @Test
     void givesTheSameOutcomesWhenOneTransformerReadsTheWholeCorpusForwardsThenBackwards() {
         // One instance reuses its buffers and symbol table across records: a large record must not
         // leave anything behind that changes the next one.
-        EluJsonTransformer transformer = newTransformer();
+        Map<Map<String, String>, EluJsonTransformer> transformers = new HashMap<>();
         List<Case> all = new ArrayList<>(CASES);
-        all.forEach(c -> assertOutcome(transformer, c));
+        all.forEach(c -> assertOutcome(transformers.computeIfAbsent(c.keys(), k -> newTransformer(c)), c));
         Collections.reverse(all);
-        all.forEach(c -> assertOutcome(transformer, c));
+        all.forEach(c -> assertOutcome(transformers.computeIfAbsent(c.keys(), k -> newTransformer(c)), c));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -125,8 +141,8 @@ public class HostileCorpusTest {
         // them would allocate megabytes per record: both would show here.
         Thread small = new Thread(null, () -> {
             try {
-                EluJsonTransformer transformer = newTransformer();
                 for (Case c : pathological) {
+                    EluJsonTransformer transformer = newTransformer(c);
                     long before = allocatedBytes();
                     for (int i = 0; i < 1000; i++) {
                         assertOutcome(transformer, c);
@@ -273,9 +289,10 @@ public class HostileCorpusTest {
      * @param reason the exact reason for {@link Outcome#REJECT}, else null
      * @param output the exact output for {@link Outcome#ACCEPT} and {@link Outcome#TOO_LARGE_OUTPUT}, else null
      * @param note what the case is
+     * @param keys the job keys it runs with (vector-fields, vector-name.*), empty for the job's defaults
      */
     public record Case(String name, byte[] value, Outcome outcome, @Nullable String reason, @Nullable byte[] output,
-            String note) {
+            String note, Map<String, String> keys) {
         @Override
         public String toString() {
             return name;
@@ -301,9 +318,16 @@ public class HostileCorpusTest {
                         continue;
                     }
                     String[] column = line.split("\t", -1);
-                    if (column.length != 6) {
+                    if (column.length != 6 && column.length != 7) {
                         throw new IllegalStateException("cases.tsv line " + lineNumber + " has " + column.length
-                                + " columns, expected 6: " + line);
+                                + " columns, expected 6 or 7: " + line);
+                    }
+                    Map<String, String> keys = new java.util.TreeMap<>();
+                    if (column.length == 7) {
+                        for (String pair : column[6].split(";")) {
+                            int eq = pair.indexOf('=');
+                            keys.put(pair.substring(0, eq), pair.substring(eq + 1));
+                        }
                     }
                     byte[] value = read(column[1]);
                     if (value.length != Integer.parseInt(column[2])) {
@@ -313,10 +337,10 @@ public class HostileCorpusTest {
                     Outcome outcome = Outcome.valueOf(column[3].toUpperCase(Locale.ROOT).replace('-', '_'));
                     String expected = column[4];
                     if (outcome == REJECT) {
-                        cases.add(new Case(column[0], value, outcome, expected, null, column[5]));
+                        cases.add(new Case(column[0], value, outcome, expected, null, column[5], keys));
                     } else {
                         byte[] output = expected.startsWith("@") ? read(expected.substring(1)) : expected.getBytes(UTF_8);
-                        cases.add(new Case(column[0], value, outcome, null, output, column[5]));
+                        cases.add(new Case(column[0], value, outcome, null, output, column[5], keys));
                     }
                 }
             } catch (IOException e) {

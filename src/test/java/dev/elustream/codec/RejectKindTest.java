@@ -117,12 +117,10 @@ class RejectKindTest {
 
     @Test
     void tagsEveryRejectOfTheHostileCorpusAsItsReasonSays() {
-        EluJsonTransformer transformer = new EluJsonTransformer(
-                Elu.withAlpha(1.0), OutputMode.BOTH, 0, HostileCorpusTest.MAX_DIMENSION);
         int checked = 0;
         for (Case c : HostileCorpusTest.Corpus.load()) {
             if (c.outcome() == Outcome.REJECT) {
-                VectorRejectedException e = reject(transformer, c.value());
+                VectorRejectedException e = reject(HostileCorpusTest.newTransformer(c), c.value());
                 assertThat(e.kind()).as("%s: %s", c.name(), e.reason()).isEqualTo(kindOf(e.reason()));
                 checked++;
             }

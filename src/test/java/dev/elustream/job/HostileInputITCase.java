@@ -86,7 +86,8 @@ class HostileInputITCase {
     @Test
     void routesEveryHostileCaseOnceToTheOutputOrTheDeadLetterTopicWithoutARestart(
             @InjectMiniCluster MiniCluster miniCluster) throws Exception {
-        List<Case> corpus = Corpus.load();
+        // The cases with job keys of their own (vector-fields) need jobs of their own: the codec test runs them.
+        List<Case> corpus = Corpus.load().stream().filter(c -> c.keys().isEmpty()).toList();
         kafka.createTopics(PARALLELISM, IN, OUT, DLQ);
         long baseTimestamp = System.currentTimeMillis() - 3_600_000L;
         List<ProducerRecord<byte[], byte[]>> produced = new ArrayList<>();
