@@ -25,6 +25,16 @@ import java.util.Set;
  */
 final class ApplyCommand {
 
+    /** {@code apply --help}; also part of {@link Main#USAGE}. */
+    static final String USAGE = String.join("\n",
+            "  apply [--activation elu|selu|celu] [--alpha A] [--mode both|activation] [--alpha-gradient true|false]",
+            "        [--dimension N] [--max-dimension N]",
+            "      Reads JSON values, one per line, on stdin; writes what the job would write to the output",
+            "      topic, one per line, on stdout; a rejected line goes to stderr as 'line N: reason'.",
+            "      The options mean what the job keys of the same names mean (selu takes no --alpha).",
+            "      Exit status: 0 every line accepted, 1 some line rejected, 2 usage error.",
+            "");
+
     private static final Set<String> OPTIONS =
             Set.of("activation", "alpha", "mode", "alpha-gradient", "dimension", "max-dimension");
 
