@@ -13,13 +13,15 @@
 # ..., N rounds each (--rounds, default 3, at least 2), every run its own JMH run with the same
 # options. The table has, per benchmark and params, the median score over the rounds of each, the
 # ratio current/baseline of the medians, the range of the per-round ratios (baseline round r against
-# current round r), and for json and binary (run with -prof gc) gc.alloc.rate.norm in bytes per op.
+# current round r), the same ratio of CPU time per op (cpu.worker of bench.sh's CpuTimeProfiler, where
+# both jars have it), and for json and binary (run with -prof gc) gc.alloc.rate.norm in bytes per op.
 #
 # Why interleaved: these machines are shared and noisy (2 cores), so one build's absolute figures
 # drift with whatever else runs, by more than most changes we measure. Rounds that alternate put
 # both builds under the same drift; the ratio current/baseline from them is the figure to report,
 # not either build's absolute time. Compare a revision with itself (BASELINE_REV = HEAD, no changes)
-# to see the noise floor: ratios there should be about 1.0.
+# to see the noise floor: ratios there should be about 1.0. The wall-clock ratio includes the time the
+# benchmark thread waited for a core; the CPU-time ratio does not and is usually much tighter.
 #
 # A benchmark or params the baseline jar does not have (or the current one, for the baseline) is
 # printed with one build's figure alone; the baseline runs only the benchmarks its jar lists
@@ -183,10 +185,14 @@ awk -F, -v bench="$bench" '
     } else if (metric == "gc.alloc.rate.norm") {
       alloc[side, key] = alloc[side, key] " " $col["Score"]
       gc = 1
+    } else if (metric == "cpu.worker") {
+      cpu[side, key] = cpu[side, key] " " $col["Score"]
+      hascpu = 1
     }
   }
   END {
     printf "%-22s %-24s %14s %14s %9s %13s", "benchmark", "params", "baseline " unit, "current " unit, "ratio", "round ratios"
+    if (hascpu) printf " %10s", "cpu ratio"
     if (gc) printf " %14s %14s", "baseline B/op", "current B/op"
     printf "\n"
     for (k = 1; k <= nkeys; k++) {
@@ -204,6 +210,11 @@ awk -F, -v bench="$bench" '
       }
       range = lo == "" ? "-" : sprintf("%.2f-%.2f", lo, hi)
       printf "%-22s %-24s %14s %14s %9s %13s", kp[1], kp[2], fmt(b, 1), fmt(c, 1), ratio, range
+      if (hascpu) {
+        bc = (("baseline", key) in cpu) ? median(cpu["baseline", key]) : ""
+        cc = (("current", key) in cpu) ? median(cpu["current", key]) : ""
+        printf " %10s", (bc != "" && cc != "" && bc > 0) ? fmt(cc / bc, 3) : "-"
+      }
       if (gc) {
         ba = (("baseline", key) in alloc) ? median(alloc["baseline", key]) : ""
         ca = (("current", key) in alloc) ? median(alloc["current", key]) : ""
@@ -214,4 +225,5 @@ awk -F, -v bench="$bench" '
   }' "$results"/compare-"$group"-*.csv
 echo
 echo "ratio: current/baseline of the medians (in time per op, below 1 is faster); round ratios: the"
-echo "lowest and highest current/baseline of one round. CSVs and JMH output: $results/compare-$group-*"
+echo "lowest and highest current/baseline of one round; cpu ratio: that of the median CPU time per op"
+echo "(cpu.worker). CSVs and JMH output: $results/compare-$group-*"
