@@ -24,7 +24,12 @@ case "$group" in
 esac
 
 cd "$(dirname "$0")/../.."
-mvn -o -q -Pbench package
+# Offline first (fast, no network), online when that fails (a local repository without the bench
+# profile's plugins); Maven's output is shown only when both fail.
+mkdir -p target
+mvn -o -q -B -Pbench package >target/bench-build.log 2>&1 \
+  || mvn -q -B -ntp -Pbench package >target/bench-build.log 2>&1 \
+  || { cat target/bench-build.log >&2; exit 1; }
 mkdir -p target/bench/results
 csv=target/bench/results/$group.csv
 java -jar target/benchmarks.jar "$bench" -prof dev.elustream.bench.CpuTimeProfiler "${profile[@]}" -rf csv -rff "$csv" "$@"

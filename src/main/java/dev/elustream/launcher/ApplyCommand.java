@@ -25,6 +25,19 @@ import java.util.stream.Collectors;
  */
 final class ApplyCommand {
 
+    /** {@code apply --help}; also part of {@link Main#USAGE}. */
+    static final String USAGE = String.join("\n",
+            "  apply [--job FILE] [--activation elu|selu|celu] [--alpha A] [--mode both|activation]",
+            "        [--alpha-gradient true|false] [--dimension N] [--max-dimension N] [--format json]",
+            "        [--vector-fields POINTERS] [--derivative-name T] [--alpha-gradient-name T] [--input-name T]",
+            "        [--vector-name.POINTER NAME]",
+            "      Reads JSON values, one per line, on stdin; writes what the job would write to the output",
+            "      topic, one per line, on stdout; a rejected line goes to stderr as 'line N: reason'.",
+            "      The options mean what the job keys of the same names mean (selu takes no --alpha);",
+            "      --job FILE takes them from a job file, and the command line wins.",
+            "      Exit status: 0 every line accepted, 1 some line rejected, 2 usage error.",
+            "");
+
     private ApplyCommand() {}
 
     static int run(String[] args, InputStream stdin, PrintStream stdout, PrintStream stderr) {

@@ -34,6 +34,16 @@ final class LocalCommand {
     static final int DEFAULT_KAFKA_PORT = 9092;
     static final int DEFAULT_WEB_PORT = 8081;
     static final int PARTITIONS = 3;
+
+    /** {@code local --help}; also part of {@link Main#USAGE}. */
+    static final String USAGE = String.join("\n",
+            "  local [--job FILE] [--kafka-port N] [--bootstrap-servers HOST:PORT] [--web-port N] [--KEY VALUE ...]",
+            "      Runs the job on a local Flink (web UI on localhost:8081) until Ctrl-C. Without",
+            "      --bootstrap-servers it starts a single-node Kafka broker on 127.0.0.1:9092 (or --kafka-port)",
+            "      and creates the job's three topics. --job defaults to " + DEFAULT_JOB_FILE + ";",
+            "      any job key can be overridden, e.g. --alpha 0.5.",
+            "");
+
     private static final String WEB_PORT_HINT = "pass --web-port N for Flink's web UI";
 
     private LocalCommand() {}

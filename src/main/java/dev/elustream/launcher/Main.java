@@ -10,22 +10,12 @@ import java.util.Arrays;
  */
 public final class Main {
 
+    /** Every command's usage: {@code --help}, or no command. */
     static final String USAGE = String.join("\n",
             "usage: java -jar elu-stream-standalone.jar COMMAND [OPTIONS]",
             "",
             "commands:",
-            "  local [--job FILE] [--kafka-port N] [--bootstrap-servers HOST:PORT] [--web-port N] [--KEY VALUE ...]",
-            "      Runs the job on a local Flink (web UI on localhost:8081) until Ctrl-C. Without",
-            "      --bootstrap-servers it starts a single-node Kafka broker on 127.0.0.1:9092 (or --kafka-port)",
-            "      and creates the job's three topics. --job defaults to " + LocalCommand.DEFAULT_JOB_FILE + ";",
-            "      any job key can be overridden, e.g. --alpha 0.5.",
-            "  apply [--activation elu|selu|celu] [--alpha A] [--mode both|activation] [--alpha-gradient true|false]",
-            "        [--dimension N] [--max-dimension N]",
-            "      Reads JSON values, one per line, on stdin; writes what the job would write to the output",
-            "      topic, one per line, on stdout; a rejected line goes to stderr as 'line N: reason'.",
-            "      The options mean what the job keys of the same names mean (selu takes no --alpha).",
-            "      Exit status: 0 every line accepted, 1 some line rejected, 2 usage error.",
-            "");
+            "") + LocalCommand.USAGE + ApplyCommand.USAGE;
 
     private Main() {}
 
@@ -39,6 +29,15 @@ public final class Main {
             return args.length == 0 ? 2 : 0;
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        String commandUsage = switch (args[0]) {
+            case "apply" -> ApplyCommand.USAGE;
+            case "local" -> LocalCommand.USAGE;
+            default -> null;
+        };
+        if (commandUsage != null && asksForHelp(rest)) {
+            out.print(commandUsage);
+            return 0;
+        }
         try {
             switch (args[0]) {
                 case "apply":
@@ -58,6 +57,16 @@ public final class Main {
             err.println("elu-stream: " + e.getMessage());
             return 1;
         }
+    }
+
+    /** {@code --help} or {@code -h} anywhere after the command, even where an option's value would be. */
+    private static boolean asksForHelp(String[] commandArgs) {
+        for (String arg : commandArgs) {
+            if (arg.equals("--help") || arg.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A command line that cannot be run; the message says what is wrong. */

@@ -100,8 +100,82 @@ class MainTest {
         assertThat(main()).isEqualTo(2);
         assertThat(err.toString(UTF_8)).contains("usage:");
         assertThat(main("--help")).isZero();
-        assertThat(out.toString(UTF_8)).contains("local [--job FILE]", "apply [--activation elu|selu|celu] [--alpha A]",
+        assertThat(out.toString(UTF_8)).contains("local [--job FILE]", "apply [--job FILE] [--activation elu|selu|celu] [--alpha A]",
                 "[--alpha-gradient true|false]");
+    }
+
+    // The usage texts, byte for byte: `--help` prints the header and both commands' parts.
+    private static final String USAGE_HEADER = "usage: java -jar elu-stream-standalone.jar COMMAND [OPTIONS]\n"
+            + "\n"
+            + "commands:\n";
+    private static final String LOCAL_USAGE =
+            "  local [--job FILE] [--kafka-port N] [--bootstrap-servers HOST:PORT] [--web-port N] [--KEY VALUE ...]\n"
+            + "      Runs the job on a local Flink (web UI on localhost:8081) until Ctrl-C. Without\n"
+            + "      --bootstrap-servers it starts a single-node Kafka broker on 127.0.0.1:9092 (or --kafka-port)\n"
+            + "      and creates the job's three topics. --job defaults to jobs/features-elu.properties;\n"
+            + "      any job key can be overridden, e.g. --alpha 0.5.\n";
+    private static final String APPLY_USAGE =
+            "  apply [--job FILE] [--activation elu|selu|celu] [--alpha A] [--mode both|activation]\n"
+            + "        [--alpha-gradient true|false] [--dimension N] [--max-dimension N] [--format json]\n"
+            + "        [--vector-fields POINTERS] [--derivative-name T] [--alpha-gradient-name T] [--input-name T]\n"
+            + "        [--vector-name.POINTER NAME]\n"
+            + "      Reads JSON values, one per line, on stdin; writes what the job would write to the output\n"
+            + "      topic, one per line, on stdout; a rejected line goes to stderr as 'line N: reason'.\n"
+            + "      The options mean what the job keys of the same names mean (selu takes no --alpha);\n"
+            + "      --job FILE takes them from a job file, and the command line wins.\n"
+            + "      Exit status: 0 every line accepted, 1 some line rejected, 2 usage error.\n";
+
+    @Test
+    void helpPrintsEveryCommandsUsageOnStdoutAndExitsZero() {
+        for (String help : new String[] {"--help", "-h", "help"}) {
+            out.reset();
+            assertThat(main(help)).isZero();
+            assertThat(out.toString(UTF_8)).isEqualTo(USAGE_HEADER + LOCAL_USAGE + APPLY_USAGE);
+        }
+        assertThat(err.toString(UTF_8)).isEmpty();
+    }
+
+    @Test
+    void noCommandPrintsEveryCommandsUsageOnStderrAndExitsTwo() {
+        assertThat(main()).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).isEqualTo(USAGE_HEADER + LOCAL_USAGE + APPLY_USAGE);
+        assertThat(out.toString(UTF_8)).isEmpty();
+    }
+
+    @Test
+    void helpAfterApplyPrintsApplysUsageWhereverItStands() {
+        String[][] commandLines = {
+            {"apply", "--help"},
+            {"apply", "-h"},
+            {"apply", "--alpha", "0.5", "--help"},
+            {"apply", "--help", "--alpha", "0.5"},
+            {"apply", "--mode", "activation", "-h", "--dimension", "3"},
+            // help wins over what would otherwise be a usage error
+            {"apply", "--colour", "red", "--help"},
+            {"apply", "--alpha", "--help"},
+        };
+        for (String[] args : commandLines) {
+            out.reset();
+            assertThat(main(args)).as(String.join(" ", args)).isZero();
+            assertThat(out.toString(UTF_8)).as(String.join(" ", args)).isEqualTo(APPLY_USAGE);
+        }
+        assertThat(err.toString(UTF_8)).isEmpty();
+    }
+
+    @Test
+    void helpAfterLocalPrintsLocalsUsageWithoutStartingAnything() {
+        String[][] commandLines = {
+            {"local", "--help"},
+            {"local", "-h"},
+            {"local", "--job", "no/such/job.properties", "--help"},
+            {"local", "--kafka-port", "9999", "-h", "--bootstrap-servers", "x:1"},
+        };
+        for (String[] args : commandLines) {
+            out.reset();
+            assertThat(main(args)).as(String.join(" ", args)).isZero();
+            assertThat(out.toString(UTF_8)).as(String.join(" ", args)).isEqualTo(LOCAL_USAGE);
+        }
+        assertThat(err.toString(UTF_8)).isEmpty();
     }
 
     @Test
