@@ -50,7 +50,7 @@ public final class EluFunction extends ProcessFunction<KafkaRecord, KafkaRecord>
     public static final String METRIC_NEGATIVE_ELEMENTS = "negativeElements";
     /** Gauge: negativeElements / elements, 0 before any. */
     public static final String METRIC_NEGATIVE_SHARE = "negativeShare";
-    /** Histogram: elements per vector written, over the last 1000. */
+    /** Histogram: elements per record written (all its selected arrays), over the last 1000. */
     public static final String METRIC_VECTOR_LENGTH = "vectorLength";
     /** Histogram: nanoseconds the codec took per record value (transformed or rejected), over the last 1000. */
     public static final String METRIC_TRANSFORM_NANOS = "transformNanos";
