@@ -381,10 +381,10 @@ final class FeatureVectorJsonParser {
      */
     void checkOutputsAbsent() throws VectorRejectedException {
         for (Leaf leaf : leaves) {
-            List<String> outputs = leaf.field.outputs();
-            for (int i = 0; i < outputs.size(); i++) {
+            for (int i = 0; i < leaf.containerSlots.length; i++) {
                 if (leaf.container.present[leaf.containerSlots[i]]) {
-                    throw new VectorRejectedException(RejectKind.MEMBER_CONFLICT, conflict(leaf, outputs.get(i)));
+                    throw new VectorRejectedException(RejectKind.MEMBER_CONFLICT,
+                            conflict(leaf, leaf.field.outputs().get(i)));
                 }
             }
         }
@@ -629,7 +629,9 @@ final class FeatureVectorJsonParser {
     /** Reads a selected array, a vector or a batch; the parser is on its first token. */
     private void readLeaf(JsonParser p, Leaf leaf, JsonToken token) throws IOException {
         leaf.reached = true;
-        leaf.start = (int) p.currentTokenLocation().getByteOffset();
+        // Only a kept input needs the array's offsets (each location is an object).
+        boolean keep = leaf.inputOpen != null;
+        leaf.start = keep ? (int) p.currentTokenLocation().getByteOffset() : 0;
         leaf.offset = length;
         leaf.count = 0;
         leaf.rows = -1;
@@ -644,7 +646,7 @@ final class FeatureVectorJsonParser {
         if (t == JsonToken.START_ARRAY) {
             readBatch(p, leaf, t);
         } else {
-            int n = readNumbers(p, leaf, t, leaf.elements, leaf.label);
+            int n = readNumbers(p, leaf, t, -1);
             leaf.rowLength = n;
             if (n == 0) {
                 report(EMPTY, RejectKind.FEATURES_EMPTY, leaf.label + " is empty");
@@ -654,7 +656,7 @@ final class FeatureVectorJsonParser {
             }
         }
         leaf.count = length - leaf.offset;
-        leaf.end = (int) p.currentTokenLocation().getByteOffset() + 1;
+        leaf.end = keep ? (int) p.currentTokenLocation().getByteOffset() + 1 : 0;
     }
 
     /** Reads the rows of a batch; the parser is on the first row's START_ARRAY. */
@@ -667,20 +669,20 @@ final class FeatureVectorJsonParser {
             if (t == null) {
                 throw new IllegalStateException("end of input inside " + leaf.label); // Jackson reports it first
             }
-            String row = leaf.elements + "[" + r + "]";
             if (t != JsonToken.START_ARRAY) {
+                String row = leaf.elements + "[" + r + "]";
                 report(BAD_ELEMENT, RejectKind.RAGGED_BATCH, row + " is " + typeName(t)
                         + ", expected an array: " + leaf.elements + "[0] is an array, so every element is a row of a batch");
                 p.skipChildren();
                 continue;
             }
-            int n = readNumbers(p, leaf, p.nextToken(), row, row);
+            int n = readNumbers(p, leaf, p.nextToken(), r);
             if (n == 0) {
-                report(EMPTY, RejectKind.FEATURES_EMPTY, row + " is empty");
+                report(EMPTY, RejectKind.FEATURES_EMPTY, leaf.elements + "[" + r + "] is empty");
             } else if (n <= maxDimension) {
                 if (dimension != 0 && n != dimension) {
                     report(DIMENSION, RejectKind.WRONG_DIMENSION,
-                            row + " has " + n + " elements, expected " + dimension + " (dimension)");
+                            leaf.elements + "[" + r + "] has " + n + " elements, expected " + dimension + " (dimension)");
                 }
                 if (firstLength < 0) {
                     firstLength = n;
@@ -701,15 +703,16 @@ final class FeatureVectorJsonParser {
     }
 
     /**
-     * Reads numbers up to the END_ARRAY of their array into features(); the parser is on the first
-     * element's token. Returns how many there are, up to max-dimension + 1.
+     * Reads numbers up to the END_ARRAY of their array (the vector, or row {@code row} of a batch)
+     * into features(); the parser is on the first element's token. Returns how many there are, up to
+     * max-dimension + 1. Reasons name the elements as {@code features[i]}, {@code /batch[r][i]}.
      */
-    private int readNumbers(JsonParser p, Leaf leaf, JsonToken first, String elements, String label) throws IOException {
+    private int readNumbers(JsonParser p, Leaf leaf, JsonToken first, int row) throws IOException {
         int n = 0;
         boolean tooLong = false;
         for (JsonToken t = first; t != JsonToken.END_ARRAY; t = p.nextToken()) {
             if (t == null) {
-                throw new IllegalStateException("end of input inside " + label); // Jackson reports it first
+                throw new IllegalStateException("end of input inside " + leaf.label); // Jackson reports it first
             }
             if (n == maxDimension) {
                 // Not buffered any further; the rest is only checked for syntax.
@@ -723,7 +726,7 @@ final class FeatureVectorJsonParser {
                     d = -0.0; // an integer token has no sign of zero: -0 is read as 0
                 } else if (!Double.isFinite(d)) {
                     report(BAD_ELEMENT, RejectKind.NUMBER_NOT_FINITE,
-                            elements + "[" + n + "] = " + truncate(p.getText(), MAX_QUOTE_LENGTH)
+                            elements(leaf, row) + "[" + n + "] = " + truncate(p.getText(), MAX_QUOTE_LENGTH)
                             + " does not fit a finite double");
                 }
                 if (length == features.length) {
@@ -735,17 +738,22 @@ final class FeatureVectorJsonParser {
                 }
             } else {
                 report(BAD_ELEMENT, RejectKind.ELEMENT_NOT_A_NUMBER,
-                        elements + "[" + n + "] is " + typeName(t) + ", expected a number");
+                        elements(leaf, row) + "[" + n + "] is " + typeName(t) + ", expected a number");
                 p.skipChildren();
             }
             n++;
         }
         if (tooLong) {
             report(TOO_LONG, RejectKind.TOO_MANY_ELEMENTS,
-                    label + " has more than " + maxDimension + " elements (max-dimension)");
+                    (row < 0 ? leaf.label : leaf.elements + "[" + row + "]") + " has more than " + maxDimension + " elements (max-dimension)");
             return maxDimension + 1;
         }
         return n;
+    }
+
+    /** How reasons name the elements of a vector, or of row {@code row} of a batch. */
+    private static String elements(Leaf leaf, int row) {
+        return row < 0 ? leaf.elements : leaf.elements + "[" + row + "]";
     }
 
     /**

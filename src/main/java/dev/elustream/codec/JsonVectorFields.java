@@ -161,7 +161,7 @@ public final class JsonVectorFields implements Serializable {
                     out.add(name);
                 }
             }
-            return out;
+            return Collections.unmodifiableList(out);
         }
     }
 
