@@ -1,5 +1,6 @@
 package dev.elustream.flink;
 
+import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.math.ActivationFunction;
@@ -22,9 +23,12 @@ import java.util.Objects;
  * @param maxOutputRecordBytes the largest output record the sink's producer takes (its
  *     max.request.size): a longer result is dead-lettered instead of failing the sink
  * @param format the wire format of the record values, in and out
+ * @param byteOrder the byte order of a raw format's elements, in and out; little-endian for JSON and
+ *     binary, which have no choice
  */
 public record EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
-        int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format) implements Serializable {
+        int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, Endianness byteOrder)
+        implements Serializable {
 
     /** Kafka's default max.request.size. */
     public static final int DEFAULT_MAX_OUTPUT_RECORD_BYTES = 1024 * 1024;
@@ -40,10 +44,22 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
         this(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, VectorFormat.JSON);
     }
 
+    /** Little-endian elements (the settings before the byte order could be chosen). */
+    public EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
+            int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format) {
+        this(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, format,
+                Endianness.LITTLE_ENDIAN);
+    }
+
     public EluSettings {
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(byteOrder, "byteOrder");
+        if (!format.isRaw() && byteOrder != Endianness.LITTLE_ENDIAN) {
+            throw new IllegalArgumentException("byte order " + byteOrder.id() + " applies to the raw formats only, not "
+                    + format.id());
+        }
         Activations.checkAlpha(activation, alpha);
         if (maxDimension < 1) {
             throw new IllegalArgumentException("max-dimension must be >= 1, got " + maxDimension);
@@ -59,12 +75,14 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
 
     /**
      * The operator's name in Flink, e.g. {@code ELU (alpha=1.0, mode=both)},
-     * {@code CELU (alpha=0.5, mode=activation, alpha-gradient)}, {@code SELU (mode=both, binary)}.
+     * {@code CELU (alpha=0.5, mode=activation, alpha-gradient)}, {@code SELU (mode=both, binary)},
+     * {@code ELU (alpha=1.0, mode=both, raw-float32)}, {@code ELU (alpha=1.0, mode=both, raw-float64, big-endian)}.
      */
     public String operatorName() {
         return activation.name() + " (" + (activation == ActivationKind.SELU ? "" : "alpha=" + alpha + ", ")
                 + "mode=" + mode.name().toLowerCase(Locale.ROOT) + (alphaGradient ? ", alpha-gradient" : "")
-                + (format == VectorFormat.JSON ? "" : ", " + format.name().toLowerCase(Locale.ROOT)) + ")";
+                + (format == VectorFormat.JSON ? "" : ", " + format.id())
+                + (byteOrder == Endianness.BIG_ENDIAN ? ", big-endian" : "") + ")";
     }
 
     /** The activation these settings describe (a new instance: kernels are cheap and immutable). */

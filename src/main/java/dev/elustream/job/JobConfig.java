@@ -1,5 +1,6 @@
 package dev.elustream.job;
 
+import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.flink.EluSettings;
@@ -50,6 +51,7 @@ public final class JobConfig {
     public static final String ALPHA_GRADIENT = "alpha-gradient";
     public static final String MODE = "mode";
     public static final String FORMAT = "format";
+    public static final String BYTE_ORDER = "byte-order";
     public static final String DIMENSION = "dimension";
     public static final String MAX_DIMENSION = "max-dimension";
     public static final String DELIVERY_GUARANTEE = "delivery-guarantee";
@@ -68,7 +70,7 @@ public final class JobConfig {
     public static final Set<String> KEYS = Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC, DEAD_LETTER_TOPIC,
             GROUP_ID, STARTING_OFFSETS, ACTIVATION, ALPHA, ALPHA_GRADIENT, MODE, FORMAT, DIMENSION, MAX_DIMENSION,
             DELIVERY_GUARANTEE, CHECKPOINT_INTERVAL, TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, PARALLELISM, JOB_NAME,
-            CHECK_TOPICS);
+            CHECK_TOPICS, BYTE_ORDER);
 
     public static final int DEFAULT_MAX_DIMENSION = 65536;
     public static final Duration DEFAULT_CHECKPOINT_INTERVAL = Duration.ofSeconds(10);
@@ -134,6 +136,13 @@ public final class JobConfig {
         boolean alphaGradient = v.bool(ALPHA_GRADIENT, false);
         OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
         VectorFormat format = v.oneOf(FORMAT, VectorFormat.class, VectorFormat.JSON);
+        Optional<String> byteOrderText = v.get(BYTE_ORDER);
+        if (byteOrderText.isPresent() && !format.isRaw()) {
+            throw new ConfigException(BYTE_ORDER + " cannot be set with " + FORMAT + " " + format.id() + ", "
+                    + (format == VectorFormat.BINARY ? "whose values are always little-endian" : "which is text")
+                    + ": it applies to raw-float32 and raw-float64 only; remove it, got '" + byteOrderText.get() + "'");
+        }
+        Endianness byteOrder = v.oneOf(BYTE_ORDER, Endianness.class, Endianness.LITTLE_ENDIAN);
         int maxDimension = v.positiveInt(MAX_DIMENSION, DEFAULT_MAX_DIMENSION);
         int dimension = v.positiveInt(DIMENSION, 0);
         if (dimension > maxDimension) {
@@ -163,7 +172,7 @@ public final class JobConfig {
                 ? v.positiveInt(KAFKA_PREFIX + "max.request.size", 0)
                 : EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES;
         eluSettings = new EluSettings(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxRequestSize,
-                format);
+                format, byteOrder);
     }
 
     /**
@@ -353,7 +362,10 @@ public final class JobConfig {
         m.put(ALPHA, eluSettings.alpha());
         m.put(ALPHA_GRADIENT, eluSettings.alphaGradient());
         m.put(MODE, eluSettings.mode().name().toLowerCase(Locale.ROOT));
-        m.put(FORMAT, eluSettings.format().name().toLowerCase(Locale.ROOT));
+        m.put(FORMAT, eluSettings.format().id());
+        if (eluSettings.format().isRaw()) {
+            m.put(BYTE_ORDER, eluSettings.byteOrder().id());
+        }
         m.put(DIMENSION, eluSettings.dimension() == 0 ? "any" : eluSettings.dimension());
         m.put(MAX_DIMENSION, eluSettings.maxDimension());
         m.put(DELIVERY_GUARANTEE, deliveryGuarantee == DeliveryGuarantee.EXACTLY_ONCE ? "exactly-once" : "at-least-once");
