@@ -300,6 +300,29 @@ class JobConfigTest {
     }
 
     @Test
+    void theShippedRawJobFileIsValidAndUsesItsOwnTopicsAndIds() {
+        JobConfig json = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu.properties"});
+        JobConfig binary = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-binary.properties"});
+        JobConfig raw = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-raw-float32.properties"});
+        assertThat(raw.eluSettings().format()).isEqualTo(VectorFormat.RAW_FLOAT32);
+        assertThat(raw.eluSettings().byteOrder()).isEqualTo(Endianness.LITTLE_ENDIAN);
+        assertThat(raw.inputTopic()).isEqualTo("features-raw");
+        assertThat(raw.outputTopic()).isEqualTo("features-raw-elu");
+        assertThat(raw.deadLetterTopic()).isEqualTo("features-raw-dlq");
+        assertThat(raw.groupId()).isNotIn(json.groupId(), binary.groupId());
+        assertThat(raw.transactionalIdPrefix()).isNotIn(json.transactionalIdPrefix(), binary.transactionalIdPrefix());
+        assertThat(raw.eluSettings()).isEqualTo(new EluSettings(json.eluSettings().activation(),
+                json.eluSettings().alpha(), json.eluSettings().mode(), json.eluSettings().alphaGradient(),
+                json.eluSettings().dimension(), json.eluSettings().maxDimension(),
+                json.eluSettings().maxOutputRecordBytes(), VectorFormat.RAW_FLOAT32, Endianness.LITTLE_ENDIAN));
+        assertThat(raw.eluSettings().operatorName()).isEqualTo("ELU (alpha=1.0, mode=both, raw-float32)");
+        // a big-endian float64 producer needs only overrides
+        assertThat(JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-raw-float32.properties", "--byte-order",
+                "big-endian", "--format", "raw-float64"}).eluSettings().operatorName())
+                .isEqualTo("ELU (alpha=1.0, mode=both, raw-float64, big-endian)");
+    }
+
+    @Test
     void theFormatIsReadInAnyCase() {
         assertThat(JobConfig.fromMap(with("format", "BINARY")).eluSettings().format()).isEqualTo(VectorFormat.BINARY);
         assertThat(JobConfig.fromMap(with("format", "Json")).describe()).contains("  format = json\n");

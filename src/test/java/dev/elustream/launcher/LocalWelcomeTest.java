@@ -12,13 +12,16 @@ import org.junit.jupiter.api.Test;
 
 class LocalWelcomeTest {
 
-    private static String welcome(String format) {
+    private static String welcome(String format, String... extra) {
         Map<String, String> m = new HashMap<>();
         m.put("bootstrap-servers", "127.0.0.1:9092");
         m.put("input-topic", "in");
         m.put("output-topic", "out");
         m.put("dead-letter-topic", "dlq");
         m.put("format", format);
+        for (int i = 0; i < extra.length; i += 2) {
+            m.put(extra[i], extra[i + 1]);
+        }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         LocalCommand.printWelcome(JobConfig.fromMap(m), 8081, true, new PrintStream(bytes, true, UTF_8));
         return bytes.toString(UTF_8);
@@ -39,5 +42,34 @@ class LocalWelcomeTest {
                         + " 127.0.0.1:9092 -t in -k sensor-1")
                 .contains("-t out -o beginning -f 'key=%k %S bytes\\n'")
                 .doesNotContain("\"features\":[1.5");
+    }
+
+    @Test
+    void showsANumpyProducerAndConsumerForARawJob() {
+        assertThat(welcome("raw-float32"))
+                .contains("python3 -c \"import numpy as np,sys; sys.stdout.buffer.write(np.array([1.5,-2.0,0.0],'<f4')"
+                        + ".tobytes())\" | kcat -P -b 127.0.0.1:9092 -t in -k sensor-1\n")
+                .contains("(raw-float32, little-endian: numpy '<f4'. kcat splits stdin at newline bytes: for values that"
+                        + " may contain 0x0a, write a file with numpy's .tofile('v.bin') and give it to kcat, one file per"
+                        + " record: kcat -P -b 127.0.0.1:9092 -t in -k sensor-1 v.bin)")
+                .contains("kcat -C -b 127.0.0.1:9092 -t out -o beginning -f 'key=%k %S bytes\\n' (2 x n elements: f(x),"
+                        + " f'(x))\n")
+                .contains("kcat -C -b 127.0.0.1:9092 -t out -o beginning -c 1 -f '%s' | python3 -c \"import numpy as np,sys;"
+                        + " print(np.frombuffer(sys.stdin.buffer.read(),'<f4').reshape(-1, 3))\"")
+                .doesNotContain("struct.pack")
+                .doesNotContain("\"features\":[1.5")
+                .doesNotContain("BinaryVectors");
+    }
+
+    @Test
+    void aBigEndianFloat64JobShowsItsDtypeAndEveryBlock() {
+        assertThat(welcome("raw-float64", "byte-order", "big-endian", "alpha-gradient", "true", "mode", "activation"))
+                .contains("np.array([1.5,-2.0,0.0],'>f8').tobytes())\" | kcat -P -b 127.0.0.1:9092 -t in -k sensor-1\n")
+                .contains("(raw-float64, big-endian: numpy '>f8'.")
+                .contains("-f 'key=%k %S bytes\\n' (2 x n elements: f(x), df/dalpha)\n")
+                .contains("np.frombuffer(sys.stdin.buffer.read(),'>f8').reshape(-1, 3)")
+                .doesNotContain("'<f");
+        assertThat(welcome("raw-float32", "alpha-gradient", "true"))
+                .contains("(3 x n elements: f(x), f'(x), df/dalpha)");
     }
 }
