@@ -86,6 +86,13 @@ class RawTensorTransformerTest {
                 .isEqualTo("3ff8000000000000c000000000000000");
     }
 
+    @Test
+    void writesTheReadmesExample() throws Exception {
+        byte[] in = hex("0000c03f 000000c0");
+        byte[] out = transformer(ELU, OutputMode.BOTH, false, ElementType.FLOAT32, Endianness.LITTLE_ENDIAN).transform(in);
+        assertThat(HexFormat.of().formatHex(out)).isEqualTo("0000c03f" + "ab5a5dbf" + "0000803f" + "55950a3e");
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @MethodSource("typesAndOrders")
     void writesTheBlocksOneAfterTheOtherInTheInputsTypeAndOrder(ElementType type, Endianness order) throws Exception {
