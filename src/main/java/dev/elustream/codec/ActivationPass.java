@@ -1,17 +1,24 @@
 package dev.elustream.codec;
 
+import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.math.ActivationFunction;
 
 /**
  * The activation over one decoded vector, shared by the transformers of every wire format: replaces
  * x by f(x) in place and fills the derivative and alpha-gradient arrays the output needs, reusing
- * them across records. Not thread-safe.
+ * them across records; for the binary formats, also the check that f(x) fits the element type.
+ * Not thread-safe.
  */
 final class ActivationPass {
 
     private final ActivationFunction activation;
     private final OutputMode mode;
     private final boolean alphaGradient;
+    /** Whether f(x) can overflow for a finite x (SELU), so that inputs must be scanned first. */
+    private final boolean canOverflow;
+    /** The activation's largest x with a finite f(x) in double, and with one that rounds to a finite float. */
+    private final double maxFiniteInput;
+    private final float maxFiniteFloat32Input;
     private double[] derivatives = new double[0];
     private double[] alphaGradients = new double[0];
 
@@ -19,6 +26,31 @@ final class ActivationPass {
         this.activation = activation;
         this.mode = mode;
         this.alphaGradient = alphaGradient;
+        this.maxFiniteInput = activation.maxFiniteInput();
+        this.canOverflow = maxFiniteInput != Double.MAX_VALUE;
+        this.maxFiniteFloat32Input = canOverflow ? largestFloatWithFiniteResult(activation) : Float.MAX_VALUE;
+    }
+
+    /**
+     * Rejects a vector with an element whose f(x) would be infinite in the output's element type
+     * (SELU's scale*x above the largest double or float), as the JSON codec does; does nothing for
+     * activations whose f(x) is finite for every finite x.
+     */
+    void checkFiniteResults(double[] x, int n, ElementType type) throws VectorRejectedException {
+        if (!canOverflow) {
+            return;
+        }
+        double limit = type == ElementType.FLOAT64 ? maxFiniteInput : maxFiniteFloat32Input;
+        for (int i = 0; i < n; i++) {
+            if (x[i] > limit) {
+                boolean float64 = type == ElementType.FLOAT64;
+                throw new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, "features[" + i + "] = "
+                        + (float64 ? Double.toString(x[i]) : Float.toString((float) x[i])) + " is too large for"
+                        + " activation " + activation.kind().id() + ": f(x) would not fit a finite " + type.label()
+                        + " (the largest x it takes is " + (float64 ? Double.toString(limit) : Float.toString((float) limit))
+                        + ")");
+            }
+        }
     }
 
     /**
@@ -51,5 +83,20 @@ final class ActivationPass {
     /** The alpha gradients of the last {@link #apply} with the alpha gradient (longer than the vector). */
     double[] alphaGradients() {
         return alphaGradients;
+    }
+
+    /** The largest positive float x whose f(x), rounded to float, is finite (f grows with x above 0). */
+    private static float largestFloatWithFiniteResult(ActivationFunction activation) {
+        int lo = 0;
+        int hi = Float.floatToRawIntBits(Float.MAX_VALUE);
+        while (lo < hi) {
+            int mid = (lo + hi + 1) >>> 1;
+            if (Float.isFinite((float) activation.value(Float.intBitsToFloat(mid)))) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return Float.intBitsToFloat(lo);
     }
 }

@@ -24,17 +24,11 @@ public final class EluBinaryTransformer implements VectorTransformer {
     /** Leaves room for the JVM's array header, as ArrayList does. */
     private static final long MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
-    private final ActivationFunction activation;
     private final OutputMode mode;
     private final boolean alphaGradient;
     private final int dimension;
     private final int maxDimension;
     private final int outputSections;
-    /** Whether f(x) can overflow for a finite x (SELU), so that inputs must be scanned first. */
-    private final boolean canOverflow;
-    /** The activation's largest x with a finite f(x) in double, and with one that rounds to a finite float. */
-    private final double maxFiniteInput;
-    private final float maxFiniteFloat32Input;
     private double[] x = new double[0];
     private final ActivationPass pass;
     private int lastLength;
@@ -52,10 +46,10 @@ public final class EluBinaryTransformer implements VectorTransformer {
      */
     public EluBinaryTransformer(
             ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension, int maxDimension) {
-        this.activation = Objects.requireNonNull(activation, "activation");
+        Objects.requireNonNull(activation, "activation");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.alphaGradient = alphaGradient;
-        this.pass = new ActivationPass(this.activation, this.mode, alphaGradient);
+        this.pass = new ActivationPass(activation, this.mode, alphaGradient);
         if (maxDimension < 1) {
             throw new IllegalArgumentException("maxDimension must be >= 1, got " + maxDimension);
         }
@@ -68,9 +62,6 @@ public final class EluBinaryTransformer implements VectorTransformer {
         this.outputSections = BinaryVectors.SECTION_VALUES
                 | (mode == OutputMode.BOTH ? BinaryVectors.SECTION_DERIVATIVE : 0)
                 | (alphaGradient ? BinaryVectors.SECTION_ALPHA_GRADIENT : 0);
-        this.maxFiniteInput = activation.maxFiniteInput();
-        this.canOverflow = maxFiniteInput != Double.MAX_VALUE;
-        this.maxFiniteFloat32Input = canOverflow ? largestFloatWithFiniteResult(activation) : Float.MAX_VALUE;
     }
 
     @Override
@@ -86,9 +77,7 @@ public final class EluBinaryTransformer implements VectorTransformer {
             x = new double[n];
         }
         int nonPositive = type == ElementType.FLOAT64 ? readFloat64(value, n) : readFloat32(value, n);
-        if (canOverflow) {
-            checkFiniteResults(type, n);
-        }
+        pass.checkFiniteResults(x, n, type);
         pass.apply(x, n);
 
         byte[] out = BinaryVectors.newValue(type, outputSections, n);
@@ -149,24 +138,6 @@ public final class EluBinaryTransformer implements VectorTransformer {
                 + " is not finite: binary values must be finite " + type.label() + " numbers");
     }
 
-    /**
-     * Rejects a vector with an element whose f(x) would be infinite in the output's element type
-     * (SELU's scale*x above the largest double or float), as the JSON codec does.
-     */
-    private void checkFiniteResults(ElementType type, int n) throws VectorRejectedException {
-        double limit = type == ElementType.FLOAT64 ? maxFiniteInput : maxFiniteFloat32Input;
-        for (int i = 0; i < n; i++) {
-            if (x[i] > limit) {
-                boolean float64 = type == ElementType.FLOAT64;
-                throw new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, "features[" + i + "] = "
-                        + (float64 ? Double.toString(x[i]) : Float.toString((float) x[i])) + " is too large for"
-                        + " activation " + activation.kind().id() + ": f(x) would not fit a finite " + type.label()
-                        + " (the largest x it takes is " + (float64 ? Double.toString(limit) : Float.toString((float) limit))
-                        + ")");
-            }
-        }
-    }
-
     /** Writes n values from offset in the element type, rounding each once to float for float32; returns the end. */
     private static int write(ElementType type, double[] values, int n, byte[] out, int offset) {
         if (type == ElementType.FLOAT64) {
@@ -179,20 +150,5 @@ public final class EluBinaryTransformer implements VectorTransformer {
             }
         }
         return offset;
-    }
-
-    /** The largest positive float x whose f(x), rounded to float, is finite (f grows with x above 0). */
-    private static float largestFloatWithFiniteResult(ActivationFunction activation) {
-        int lo = 0;
-        int hi = Float.floatToRawIntBits(Float.MAX_VALUE);
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (Float.isFinite((float) activation.value(Float.intBitsToFloat(mid)))) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return Float.intBitsToFloat(lo);
     }
 }

@@ -1,7 +1,9 @@
 package dev.elustream.flink;
 
+import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.EluBinaryTransformer;
 import dev.elustream.codec.EluJsonTransformer;
+import dev.elustream.codec.RawTensorTransformer;
 import dev.elustream.codec.RejectKind;
 import dev.elustream.codec.VectorRejectedException;
 import dev.elustream.codec.VectorTransformer;
@@ -21,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Applies ELU (and its derivative) to the feature vector in each record's value, in the job's wire
- * format (JSON or binary, {@link EluSettings#format()}), and emits the record with the new value; a tombstone is forwarded as it is; a record that cannot be transformed
+ * format (JSON, binary or raw tensors, {@link EluSettings#format()}), and emits the record with the new
+ * value; a tombstone is forwarded as it is; a record that cannot be transformed
  * goes, unchanged and with the {@link DeadLetters} headers, to the {@link #DEAD_LETTERS} side output.
  * Counts what it does in the metric group {@link #METRIC_GROUP} (names below).
  */
@@ -71,6 +74,12 @@ public final class EluFunction extends ProcessFunction<KafkaRecord, KafkaRecord>
                     settings.alphaGradient(), settings.dimension(), settings.maxDimension(), settings.jsonFields());
             case BINARY -> new EluBinaryTransformer(settings.activationFunction(), settings.mode(),
                     settings.alphaGradient(), settings.dimension(), settings.maxDimension());
+            case RAW_FLOAT32 -> new RawTensorTransformer(settings.activationFunction(), settings.mode(),
+                    settings.alphaGradient(), settings.dimension(), settings.maxDimension(), ElementType.FLOAT32,
+                    settings.byteOrder());
+            case RAW_FLOAT64 -> new RawTensorTransformer(settings.activationFunction(), settings.mode(),
+                    settings.alphaGradient(), settings.dimension(), settings.maxDimension(), ElementType.FLOAT64,
+                    settings.byteOrder());
         };
         metrics = new EluMetrics(getRuntimeContext().getMetricGroup());
         // Which kernel a TaskManager runs depends on its JVM's flags (--add-modules jdk.incubator.vector).

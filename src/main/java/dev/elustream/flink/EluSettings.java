@@ -1,6 +1,7 @@
 package dev.elustream.flink;
 
 import dev.elustream.codec.JsonVectorFields;
+import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.math.ActivationFunction;
@@ -23,11 +24,14 @@ import java.util.Objects;
  * @param maxOutputRecordBytes the largest output record the sink's producer takes (its
  *     max.request.size): a longer result is dead-lettered instead of failing the sink
  * @param format the wire format of the record values, in and out
+ * @param byteOrder the byte order of a raw format's elements, in and out; little-endian for JSON and
+ *     binary, which have no choice
  * @param jsonFields with format json: which arrays of a record to transform, and the names of the
  *     members written next to them (checked for this mode when built)
  */
 public record EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
-        int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, JsonVectorFields jsonFields)
+        int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, Endianness byteOrder,
+        JsonVectorFields jsonFields)
         implements Serializable {
 
     /** Kafka's default max.request.size. */
@@ -44,10 +48,17 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
         this(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, VectorFormat.JSON);
     }
 
-    /** The default fields of JSON records, {@code /features} (the settings before fields could be chosen). */
+    /** Little-endian elements, the default JSON fields (the settings before either could be chosen). */
     public EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
             int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format) {
         this(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, format,
+                Endianness.LITTLE_ENDIAN);
+    }
+
+    /** The default fields of JSON records, {@code /features} (the settings before fields could be chosen). */
+    public EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
+            int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, Endianness byteOrder) {
+        this(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, format, byteOrder,
                 JsonVectorFields.defaults());
     }
 
@@ -55,10 +66,15 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(mode, "mode");
         Objects.requireNonNull(format, "format");
+        Objects.requireNonNull(byteOrder, "byteOrder");
+        if (!format.isRaw() && byteOrder != Endianness.LITTLE_ENDIAN) {
+            throw new IllegalArgumentException("byte order " + byteOrder.id() + " applies to the raw formats only, not "
+                    + format.id());
+        }
         Objects.requireNonNull(jsonFields, "jsonFields");
         if (format != VectorFormat.JSON && !jsonFields.isDefault()) {
             throw new IllegalArgumentException("vector fields other than the default apply to format json only, got "
-                    + jsonFields + " with format " + format.name().toLowerCase(Locale.ROOT));
+                    + jsonFields + " with format " + format.id());
         }
         jsonFields.check(mode, alphaGradient);
         Activations.checkAlpha(activation, alpha);
@@ -76,12 +92,14 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
 
     /**
      * The operator's name in Flink, e.g. {@code ELU (alpha=1.0, mode=both)},
-     * {@code CELU (alpha=0.5, mode=activation, alpha-gradient)}, {@code SELU (mode=both, binary)}.
+     * {@code CELU (alpha=0.5, mode=activation, alpha-gradient)}, {@code SELU (mode=both, binary)},
+     * {@code ELU (alpha=1.0, mode=both, raw-float32)}, {@code ELU (alpha=1.0, mode=both, raw-float64, big-endian)}.
      */
     public String operatorName() {
         return activation.name() + " (" + (activation == ActivationKind.SELU ? "" : "alpha=" + alpha + ", ")
                 + "mode=" + mode.name().toLowerCase(Locale.ROOT) + (alphaGradient ? ", alpha-gradient" : "")
-                + (format == VectorFormat.JSON ? "" : ", " + format.name().toLowerCase(Locale.ROOT))
+                + (format == VectorFormat.JSON ? "" : ", " + format.id())
+                + (byteOrder == Endianness.BIG_ENDIAN ? ", big-endian" : "")
                 + (jsonFields.isDefault() ? "" : ", " + jsonFields.vectorFields()) + ")";
     }
 

@@ -1,6 +1,7 @@
 package dev.elustream.job;
 
 import dev.elustream.codec.JsonVectorFields;
+import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.flink.EluSettings;
@@ -51,6 +52,7 @@ public final class JobConfig {
     public static final String ALPHA_GRADIENT = "alpha-gradient";
     public static final String MODE = "mode";
     public static final String FORMAT = "format";
+    public static final String BYTE_ORDER = "byte-order";
     public static final String DIMENSION = "dimension";
     public static final String MAX_DIMENSION = "max-dimension";
     public static final String DELIVERY_GUARANTEE = "delivery-guarantee";
@@ -76,7 +78,7 @@ public final class JobConfig {
      * vector-name.*: what {@code apply} takes too.
      */
     public static final Set<String> RECORD_KEYS = Set.of(ACTIVATION, ALPHA, ALPHA_GRADIENT, MODE, FORMAT, DIMENSION,
-            MAX_DIMENSION, VECTOR_FIELDS, DERIVATIVE_NAME, ALPHA_GRADIENT_NAME, INPUT_NAME);
+            MAX_DIMENSION, BYTE_ORDER, VECTOR_FIELDS, DERIVATIVE_NAME, ALPHA_GRADIENT_NAME, INPUT_NAME);
 
     /** Every key a job file may set, outside kafka.* and vector-name.*. */
     public static final Set<String> KEYS = union(RECORD_KEYS, Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC,
@@ -187,6 +189,13 @@ public final class JobConfig {
         boolean alphaGradient = v.bool(ALPHA_GRADIENT, false);
         OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
         VectorFormat format = v.oneOf(FORMAT, VectorFormat.class, VectorFormat.JSON);
+        Optional<String> byteOrderText = v.get(BYTE_ORDER);
+        if (byteOrderText.isPresent() && !format.isRaw()) {
+            throw new ConfigException(BYTE_ORDER + " cannot be set with " + FORMAT + " " + format.id() + ", "
+                    + (format == VectorFormat.BINARY ? "whose values are always little-endian" : "which is text")
+                    + ": it applies to raw-float32 and raw-float64 only; remove it, got '" + byteOrderText.get() + "'");
+        }
+        Endianness byteOrder = v.oneOf(BYTE_ORDER, Endianness.class, Endianness.LITTLE_ENDIAN);
         int maxDimension = v.positiveInt(MAX_DIMENSION, DEFAULT_MAX_DIMENSION);
         int dimension = v.positiveInt(DIMENSION, 0);
         if (dimension > maxDimension) {
@@ -195,7 +204,7 @@ public final class JobConfig {
         }
         JsonVectorFields fields = v.jsonFields(format, mode, alphaGradient);
         return new EluSettings(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxRequestSize,
-                format, fields);
+                format, byteOrder, fields);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -391,7 +400,10 @@ public final class JobConfig {
         m.put(ALPHA, eluSettings.alpha());
         m.put(ALPHA_GRADIENT, eluSettings.alphaGradient());
         m.put(MODE, eluSettings.mode().name().toLowerCase(Locale.ROOT));
-        m.put(FORMAT, eluSettings.format().name().toLowerCase(Locale.ROOT));
+        m.put(FORMAT, eluSettings.format().id());
+        if (eluSettings.format().isRaw()) {
+            m.put(BYTE_ORDER, eluSettings.byteOrder().id());
+        }
         JsonVectorFields fields = eluSettings.jsonFields();
         if (eluSettings.format() == VectorFormat.JSON) {
             m.put(VECTOR_FIELDS, fields.vectorFields());

@@ -1,5 +1,7 @@
 package dev.elustream.launcher;
 
+import dev.elustream.codec.Endianness;
+import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.JsonPointer;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.flink.EluSettings;
@@ -176,8 +178,11 @@ final class LocalCommand {
                 + config.deadLetterTopic());
         out.println();
         boolean binary = config.eluSettings().format() == VectorFormat.BINARY;
+        boolean raw = config.eluSettings().format().isRaw();
         out.println("Produce a vector (key 'sensor-1'):");
-        if (binary) {
+        if (raw) {
+            printRawProducer(config, out);
+        } else if (binary) {
             // README "Wire format": the EV header, then little-endian float64 values
             out.println("  python3 -c \"import struct,sys; xs=[1.5,-2.0,0.0]; sys.stdout.buffer.write(struct.pack("
                     + "'<2sBBB3xI',b'EV',1,1,1,len(xs))+struct.pack('<%dd'%len(xs),*xs))\" | kcat -P -b " + b + " -t "
@@ -189,9 +194,13 @@ final class LocalCommand {
         out.println("Read the results (" + (config.deliveryGuarantee().name().equals("EXACTLY_ONCE")
                 ? "committed on each checkpoint, every " + config.checkpointInterval().toSeconds() + " s"
                 : "at-least-once") + "):");
-        out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -f "
-                + (binary ? "'key=%k %S bytes\\n' (decode with dev.elustream.codec.BinaryVectors.decode)"
-                        : "'key=%k value=%s\\n'"));
+        if (raw) {
+            printRawConsumer(config, out);
+        } else {
+            out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -f "
+                    + (binary ? "'key=%k %S bytes\\n' (decode with dev.elustream.codec.BinaryVectors.decode)"
+                            : "'key=%k value=%s\\n'"));
+        }
         out.println("Read the dead letters and their reasons:");
         out.println("  kcat -C -b " + b + " -t " + config.deadLetterTopic() + " -o beginning -f 'key=%k value=%s headers=%h\\n'");
         out.println("While records flow, a line every " + ProgressReporter.INTERVAL.toSeconds()
@@ -283,6 +292,41 @@ final class LocalCommand {
         } else {
             out.append(value);
         }
+    }
+
+    /** The numpy dtype of the job's raw elements, e.g. {@code '<f4'}. */
+    private static String numpyDtype(JobConfig config) {
+        return (config.eluSettings().byteOrder() == Endianness.BIG_ENDIAN ? ">" : "<")
+                + (config.eluSettings().format() == VectorFormat.RAW_FLOAT64 ? "f8" : "f4");
+    }
+
+    private static void printRawProducer(JobConfig config, PrintStream out) {
+        String b = config.bootstrapServers();
+        String dtype = numpyDtype(config);
+        // README "Raw tensors": the value is the elements alone, in the job's type and byte order
+        out.println("  python3 -c \"import numpy as np,sys; sys.stdout.buffer.write(np.array([1.5,-2.0,0.0],'" + dtype
+                + "').tobytes())\" | kcat -P -b " + b + " -t " + config.inputTopic() + " -k sensor-1");
+        // kcat -P cuts stdin at every newline byte, and float bits hold 0x0a often; a file is one record.
+        out.println("  (" + config.eluSettings().format().id() + ", " + config.eluSettings().byteOrder().id()
+                + ": numpy '" + dtype + "'. kcat splits stdin at newline bytes: for values that may contain 0x0a,"
+                + " write a file with numpy's .tofile('v.bin') and give it to kcat, one file per record: kcat -P -b "
+                + b + " -t " + config.inputTopic() + " -k sensor-1 v.bin)");
+    }
+
+    private static void printRawConsumer(JobConfig config, PrintStream out) {
+        String b = config.bootstrapServers();
+        List<String> rows = new ArrayList<>(List.of("f(x)"));
+        if (config.eluSettings().mode() == OutputMode.BOTH) {
+            rows.add("f'(x)");
+        }
+        if (config.eluSettings().alphaGradient()) {
+            rows.add("df/dalpha");
+        }
+        out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -f 'key=%k %S bytes\\n'"
+                + " (" + rows.size() + " x n elements: " + String.join(", ", rows) + ")");
+        out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -c 1 -f '%s' | python3 -c"
+                + " \"import numpy as np,sys; print(np.frombuffer(sys.stdin.buffer.read(),'" + numpyDtype(config)
+                + "').reshape(-1, 3))\"   (one row per block, 3 elements in the vector above)");
     }
 
     private static boolean isCancellation(Throwable e) {

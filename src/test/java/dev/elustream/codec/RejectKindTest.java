@@ -29,6 +29,10 @@ class RejectKindTest {
             0, 8);
     private static final EluBinaryTransformer BINARY_DIMENSION_2 = new EluBinaryTransformer(Elu.withAlpha(1.0),
             OutputMode.BOTH, false, 2, 8);
+    private static final RawTensorTransformer RAW = new RawTensorTransformer(Elu.withAlpha(1.0), OutputMode.BOTH, false,
+            0, 8, BinaryVectors.ElementType.FLOAT32, Endianness.LITTLE_ENDIAN);
+    private static final RawTensorTransformer RAW_DIMENSION_2 = new RawTensorTransformer(Elu.withAlpha(1.0),
+            OutputMode.BOTH, false, 2, 8, BinaryVectors.ElementType.FLOAT64, Endianness.BIG_ENDIAN);
 
     private static VectorRejectedException reject(VectorTransformer transformer, byte[] value) {
         VectorRejectedException e = catchThrowableOfType(VectorRejectedException.class, () -> transformer.transform(value));
@@ -78,7 +82,18 @@ class RejectKindTest {
                 Arguments.of(RejectKind.WRONG_DIMENSION, BINARY_DIMENSION_2, BinaryVectors.encode(new double[] {1})),
                 Arguments.of(RejectKind.NUMBER_NOT_FINITE, BINARY, BinaryVectors.encode(new double[] {Double.NaN})),
                 Arguments.of(RejectKind.NUMBER_NOT_FINITE, new EluBinaryTransformer(Selu.instance(), OutputMode.BOTH,
-                        false, 0, 8), BinaryVectors.encode(new float[] {Float.MAX_VALUE})));
+                        false, 0, 8), BinaryVectors.encode(new float[] {Float.MAX_VALUE})),
+                Arguments.of(RejectKind.EMPTY, RAW, new byte[0]),
+                Arguments.of(RejectKind.WRONG_LENGTH, RAW, hex("0000c03f0000")),
+                Arguments.of(RejectKind.WRONG_LENGTH, RAW, hex("00")),
+                Arguments.of(RejectKind.TOO_MANY_ELEMENTS, RAW, RawTensors.encode(new float[9], Endianness.LITTLE_ENDIAN)),
+                Arguments.of(RejectKind.WRONG_DIMENSION, RAW_DIMENSION_2, RawTensors.encode(new double[3],
+                        Endianness.BIG_ENDIAN)),
+                Arguments.of(RejectKind.NUMBER_NOT_FINITE, RAW, RawTensors.encode(new float[] {1f, Float.NaN},
+                        Endianness.LITTLE_ENDIAN)),
+                Arguments.of(RejectKind.NUMBER_NOT_FINITE, new RawTensorTransformer(Selu.instance(), OutputMode.BOTH,
+                        false, 0, 8, BinaryVectors.ElementType.FLOAT32, Endianness.BIG_ENDIAN),
+                        RawTensors.encode(new float[] {Float.MAX_VALUE}, Endianness.BIG_ENDIAN)));
     }
 
     private static byte[] hex(String hex) {
@@ -177,7 +192,8 @@ class RejectKindTest {
         } else if (reason.startsWith("reserved header bytes ") || reason.startsWith("sections 0x")) {
             return RejectKind.INVALID_HEADER;
         } else if (reason.startsWith("value is ") && (reason.contains(" shorter than the 12-byte header")
-                || reason.matches("value is \\d+ bytes, expected \\d+ for .*"))) {
+                || reason.matches("value is \\d+ bytes, expected \\d+ for .*")
+                || reason.matches("value is \\d+ bytes?, not a multiple of \\d+ \\(raw-.*"))) {
             return RejectKind.WRONG_LENGTH;
         } else if (reason.startsWith("count is 0:")) {
             return RejectKind.FEATURES_EMPTY;

@@ -4,7 +4,10 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.elustream.codec.BinaryVectors;
+import dev.elustream.codec.BinaryVectors.ElementType;
+import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
+import dev.elustream.codec.RawTensors;
 import dev.elustream.codec.RejectKind;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.math.ActivationKind;
@@ -398,6 +401,49 @@ class EluFunctionTest {
             assertThat(m.count("elu.recordsTransformed")).isEqualTo(2);
             assertThat(m.count("elu.elements")).isEqualTo(4);
             assertThat(m.count("elu.negativeElements")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aRawJobTransformsRawValuesInItsByteOrderAndDeadLettersMalformedOnesWithTheirKind() throws Exception {
+        EluSettings raw = new EluSettings(ActivationKind.ELU, 0.5, OutputMode.BOTH, true, 0, 8,
+                EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES, VectorFormat.RAW_FLOAT32, Endianness.BIG_ENDIAN);
+        try (var m = new MeteredHarness(raw)) {
+            var h = m.harness;
+            byte[] in = RawTensors.encode(new float[] {1.5f, -2f, 0f}, Endianness.BIG_ENDIAN);
+            h.processElement(new KafkaRecord("in", 0, 10, 1234L, "id-7".getBytes(UTF_8), in,
+                    new String[] {"trace"}, new byte[][] {"t-1".getBytes(UTF_8)}), 0L);
+            byte[] odd = {0x3f, (byte) 0xc0, 0, 0, 0x40};
+            h.processElement(new KafkaRecord("in", 0, 11, 1235L, "id-8".getBytes(UTF_8), odd, new String[0],
+                    new byte[0][]), 0L);
+            h.processElement(new KafkaRecord("in", 0, 12, 1236L, "id-9".getBytes(UTF_8),
+                    RawTensors.encode(new float[] {1f, Float.NaN}, Endianness.BIG_ENDIAN), new String[0], new byte[0][]),
+                    0L);
+
+            List<KafkaRecord> out = h.extractOutputValues();
+            assertThat(out).hasSize(1);
+            KafkaRecord r = out.get(0);
+            double[][] blocks = RawTensors.decode(r.value(), ElementType.FLOAT32, Endianness.BIG_ENDIAN, 3);
+            assertThat(blocks[0]).containsExactly(1.5, (float) (0.5 * Math.expm1(-2.0)), 0.0);
+            assertThat(blocks[1]).containsExactly(1.0, (float) (0.5 * Math.exp(-2.0)), 0.5);
+            assertThat(blocks[2]).containsExactly(0.0, (float) Math.expm1(-2.0), 0.0);
+            assertThat(r.key()).isEqualTo("id-7".getBytes(UTF_8));
+            assertThat(r.headerKeys()).containsExactly("trace");
+            assertThat(r.headerValues()[0]).isEqualTo("t-1".getBytes(UTF_8));
+            assertThat(r.timestamp()).isEqualTo(1234L);
+
+            List<KafkaRecord> dead = h.getSideOutput(EluFunction.DEAD_LETTERS).stream().map(e -> e.getValue()).toList();
+            assertThat(dead).hasSize(2);
+            assertThat(dead.get(0).value()).isEqualTo(odd);
+            assertThat(new String(dead.get(0).headerValues()[0], UTF_8))
+                    .isEqualTo("value is 5 bytes, not a multiple of 4 (raw-float32: 4 bytes per element)");
+            assertThat(new String(dead.get(1).headerValues()[0], UTF_8))
+                    .isEqualTo("features[1] = NaN is not finite: raw-float32 values must be finite float32 numbers");
+            assertThat(m.deadLetters(RejectKind.WRONG_LENGTH)).isEqualTo(1);
+            assertThat(m.deadLetters(RejectKind.NUMBER_NOT_FINITE)).isEqualTo(1);
+            assertThat(m.count("elu.recordsTransformed")).isEqualTo(1);
+            assertThat(m.count("elu.elements")).isEqualTo(3);
+            assertThat(m.count("elu.negativeElements")).isEqualTo(2);
         }
     }
 

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.math.ActivationKind;
@@ -73,6 +74,37 @@ class EluSettingsTest {
         assertThatThrownBy(() -> new EluSettings(ActivationKind.ELU, 1.0, OutputMode.BOTH, false, 0, 8, MAX_BYTES, null))
                 .isInstanceOf(NullPointerException.class)
                 .hasMessage("format");
+    }
+
+    @Test
+    void theSettingsBeforeTheByteOrderMeanLittleEndianAndOnlyRawFormatsTakeBigEndian() {
+        EluSettings raw = new EluSettings(ActivationKind.ELU, 1.0, OutputMode.BOTH, false, 0, 8, MAX_BYTES,
+                VectorFormat.RAW_FLOAT32);
+        assertThat(raw.byteOrder()).isEqualTo(Endianness.LITTLE_ENDIAN);
+        assertThat(raw).isEqualTo(new EluSettings(ActivationKind.ELU, 1.0, OutputMode.BOTH, false, 0, 8, MAX_BYTES,
+                VectorFormat.RAW_FLOAT32, Endianness.LITTLE_ENDIAN));
+        assertThat(raw.operatorName()).isEqualTo("ELU (alpha=1.0, mode=both, raw-float32)");
+        assertThat(new EluSettings(ActivationKind.CELU, 0.5, OutputMode.ACTIVATION, true, 0, 8, MAX_BYTES,
+                VectorFormat.RAW_FLOAT64, Endianness.BIG_ENDIAN).operatorName())
+                .isEqualTo("CELU (alpha=0.5, mode=activation, alpha-gradient, raw-float64, big-endian)");
+        assertThat(new EluSettings(0.5, OutputMode.BOTH, 0, 8, MAX_BYTES).byteOrder()).isEqualTo(Endianness.LITTLE_ENDIAN);
+        assertThatThrownBy(() -> new EluSettings(ActivationKind.ELU, 1.0, OutputMode.BOTH, false, 0, 8, MAX_BYTES,
+                VectorFormat.BINARY, Endianness.BIG_ENDIAN))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("byte order big-endian applies to the raw formats only, not binary");
+        assertThatThrownBy(() -> new EluSettings(ActivationKind.ELU, 1.0, OutputMode.BOTH, false, 0, 8, MAX_BYTES,
+                VectorFormat.RAW_FLOAT32, null))
+                .isInstanceOf(NullPointerException.class)
+                .hasMessage("byteOrder");
+    }
+
+    @Test
+    void aRawSettingSurvivesJavaSerializationWithItsByteOrder() throws Exception {
+        EluSettings big = new EluSettings(ActivationKind.ELU, 0.25, OutputMode.BOTH, true, 4, 8, 1000,
+                VectorFormat.RAW_FLOAT64, Endianness.BIG_ENDIAN);
+        assertThat(InstantiationUtil.clone(big)).isEqualTo(big)
+                .isNotEqualTo(new EluSettings(ActivationKind.ELU, 0.25, OutputMode.BOTH, true, 4, 8, 1000,
+                        VectorFormat.RAW_FLOAT64));
     }
 
     @Test

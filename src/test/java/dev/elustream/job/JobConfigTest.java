@@ -3,6 +3,7 @@ package dev.elustream.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.flink.EluSettings;
@@ -120,8 +121,9 @@ class JobConfigTest {
         "alpha|0x1p3|alpha must be a finite number >= 0, got '0x1p3'",
         "alpha|one|alpha must be a finite number >= 0, got 'one'",
         "mode|relu|mode must be one of both, activation, got 'relu'",
-        "format|avro|format must be one of json, binary, got 'avro'",
-        "format|''|format must be one of json, binary, got ''",
+        "format|avro|format must be one of json, binary, raw-float32, raw-float64, got 'avro'",
+        "format|''|format must be one of json, binary, raw-float32, raw-float64, got ''",
+        "byte-order|little-endian|byte-order cannot be set with format json, which is text: it applies to raw-float32 and raw-float64 only; remove it, got 'little-endian'",
         "activation|relu|activation must be one of elu, selu, celu, got 'relu'",
         "activation|''|activation must be one of elu, selu, celu, got ''",
         "alpha-gradient|yes|alpha-gradient must be true or false, got 'yes'",
@@ -351,9 +353,73 @@ class JobConfigTest {
     }
 
     @Test
+    void theShippedRawJobFileIsValidAndUsesItsOwnTopicsAndIds() {
+        JobConfig json = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu.properties"});
+        JobConfig binary = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-binary.properties"});
+        JobConfig raw = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-raw-float32.properties"});
+        assertThat(raw.eluSettings().format()).isEqualTo(VectorFormat.RAW_FLOAT32);
+        assertThat(raw.eluSettings().byteOrder()).isEqualTo(Endianness.LITTLE_ENDIAN);
+        assertThat(raw.inputTopic()).isEqualTo("features-raw");
+        assertThat(raw.outputTopic()).isEqualTo("features-raw-elu");
+        assertThat(raw.deadLetterTopic()).isEqualTo("features-raw-dlq");
+        assertThat(raw.groupId()).isNotIn(json.groupId(), binary.groupId());
+        assertThat(raw.transactionalIdPrefix()).isNotIn(json.transactionalIdPrefix(), binary.transactionalIdPrefix());
+        assertThat(raw.eluSettings()).isEqualTo(new EluSettings(json.eluSettings().activation(),
+                json.eluSettings().alpha(), json.eluSettings().mode(), json.eluSettings().alphaGradient(),
+                json.eluSettings().dimension(), json.eluSettings().maxDimension(),
+                json.eluSettings().maxOutputRecordBytes(), VectorFormat.RAW_FLOAT32, Endianness.LITTLE_ENDIAN));
+        assertThat(raw.eluSettings().operatorName()).isEqualTo("ELU (alpha=1.0, mode=both, raw-float32)");
+        // a big-endian float64 producer needs only overrides
+        assertThat(JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-raw-float32.properties", "--byte-order",
+                "big-endian", "--format", "raw-float64"}).eluSettings().operatorName())
+                .isEqualTo("ELU (alpha=1.0, mode=both, raw-float64, big-endian)");
+    }
+
+    @Test
     void theFormatIsReadInAnyCase() {
         assertThat(JobConfig.fromMap(with("format", "BINARY")).eluSettings().format()).isEqualTo(VectorFormat.BINARY);
         assertThat(JobConfig.fromMap(with("format", "Json")).describe()).contains("  format = json\n");
+    }
+
+    @Test
+    void aRawFormatIsLittleEndianUnlessToldOtherwise() {
+        JobConfig f32 = JobConfig.fromMap(with("format", "raw-float32"));
+        assertThat(f32.eluSettings().format()).isEqualTo(VectorFormat.RAW_FLOAT32);
+        assertThat(f32.eluSettings().byteOrder()).isEqualTo(Endianness.LITTLE_ENDIAN);
+        assertThat(f32.describe()).contains("  format = raw-float32\n  byte-order = little-endian\n");
+        assertThat(f32.eluSettings().operatorName()).isEqualTo("ELU (alpha=1.0, mode=both, raw-float32)");
+
+        Map<String, String> m = with("format", "Raw-Float64");
+        m.put("byte-order", "Big-Endian");
+        JobConfig f64 = JobConfig.fromMap(m);
+        assertThat(f64.eluSettings().format()).isEqualTo(VectorFormat.RAW_FLOAT64);
+        assertThat(f64.eluSettings().byteOrder()).isEqualTo(Endianness.BIG_ENDIAN);
+        assertThat(f64.describe()).contains("  format = raw-float64\n  byte-order = big-endian\n");
+        assertThat(f64.eluSettings().operatorName()).isEqualTo("ELU (alpha=1.0, mode=both, raw-float64, big-endian)");
+    }
+
+    @Test
+    void onlyARawFormatDescribesItsByteOrder() {
+        assertThat(JobConfig.fromMap(minimal()).describe()).doesNotContain("byte-order");
+        assertThat(JobConfig.fromMap(with("format", "binary")).describe()).doesNotContain("byte-order");
+        assertThat(JobConfig.fromMap(with("format", "binary")).eluSettings().byteOrder())
+                .isEqualTo(Endianness.LITTLE_ENDIAN);
+    }
+
+    @ParameterizedTest(name = "format={0} byte-order={1}")
+    @CsvSource(delimiter = '|', value = {
+        "json|big-endian|byte-order cannot be set with format json, which is text: it applies to raw-float32 and raw-float64 only; remove it, got 'big-endian'",
+        "binary|little-endian|byte-order cannot be set with format binary, whose values are always little-endian: it applies to raw-float32 and raw-float64 only; remove it, got 'little-endian'",
+        "binary|''|byte-order cannot be set with format binary, whose values are always little-endian: it applies to raw-float32 and raw-float64 only; remove it, got ''",
+        "raw-float32|native|byte-order must be one of little-endian, big-endian, got 'native'",
+        "raw-float64|''|byte-order must be one of little-endian, big-endian, got ''",
+    })
+    void refusesAByteOrderTheFormatCannotTakeNamingBoth(String format, String byteOrder, String message) {
+        Map<String, String> m = with("format", format);
+        m.put("byte-order", byteOrder);
+        assertThatThrownBy(() -> JobConfig.fromMap(m))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(message);
     }
 
     @Test

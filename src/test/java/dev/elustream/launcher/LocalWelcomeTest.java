@@ -12,8 +12,13 @@ import org.junit.jupiter.api.Test;
 
 class LocalWelcomeTest {
 
-    private static String welcome(String format) {
-        return welcome(Map.of("format", format));
+    private static String welcome(String format, String... extra) {
+        Map<String, String> m = new HashMap<>();
+        m.put("format", format);
+        for (int i = 0; i < extra.length; i += 2) {
+            m.put(extra[i], extra[i + 1]);
+        }
+        return welcome(m);
     }
 
     private static String welcome(Map<String, String> keys) {
@@ -52,5 +57,34 @@ class LocalWelcomeTest {
         assertThat(welcome(Map.of("vector-fields", "/v/1,/it's", "vector-name./v/1", "second", "dimension", "4")))
                 .contains("echo 'sensor-1|{\"id\":\"a\",\"v\":[[1.5,-2.0,0.0,1.5],[1.5,-2.0,0.0,1.5]],"
                         + "\"it'\\''s\":[1.5,-2.0,0.0,1.5]}' | kcat -P");
+    }
+
+    @Test
+    void showsANumpyProducerAndConsumerForARawJob() {
+        assertThat(welcome("raw-float32"))
+                .contains("python3 -c \"import numpy as np,sys; sys.stdout.buffer.write(np.array([1.5,-2.0,0.0],'<f4')"
+                        + ".tobytes())\" | kcat -P -b 127.0.0.1:9092 -t in -k sensor-1\n")
+                .contains("(raw-float32, little-endian: numpy '<f4'. kcat splits stdin at newline bytes: for values that"
+                        + " may contain 0x0a, write a file with numpy's .tofile('v.bin') and give it to kcat, one file per"
+                        + " record: kcat -P -b 127.0.0.1:9092 -t in -k sensor-1 v.bin)")
+                .contains("kcat -C -b 127.0.0.1:9092 -t out -o beginning -f 'key=%k %S bytes\\n' (2 x n elements: f(x),"
+                        + " f'(x))\n")
+                .contains("kcat -C -b 127.0.0.1:9092 -t out -o beginning -c 1 -f '%s' | python3 -c \"import numpy as np,sys;"
+                        + " print(np.frombuffer(sys.stdin.buffer.read(),'<f4').reshape(-1, 3))\"")
+                .doesNotContain("struct.pack")
+                .doesNotContain("\"features\":[1.5")
+                .doesNotContain("BinaryVectors");
+    }
+
+    @Test
+    void aBigEndianFloat64JobShowsItsDtypeAndEveryBlock() {
+        assertThat(welcome("raw-float64", "byte-order", "big-endian", "alpha-gradient", "true", "mode", "activation"))
+                .contains("np.array([1.5,-2.0,0.0],'>f8').tobytes())\" | kcat -P -b 127.0.0.1:9092 -t in -k sensor-1\n")
+                .contains("(raw-float64, big-endian: numpy '>f8'.")
+                .contains("-f 'key=%k %S bytes\\n' (2 x n elements: f(x), df/dalpha)\n")
+                .contains("np.frombuffer(sys.stdin.buffer.read(),'>f8').reshape(-1, 3)")
+                .doesNotContain("'<f");
+        assertThat(welcome("raw-float32", "alpha-gradient", "true"))
+                .contains("(3 x n elements: f(x), f'(x), df/dalpha)");
     }
 }
