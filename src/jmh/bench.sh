@@ -3,6 +3,7 @@
 #
 #   src/jmh/bench.sh kernels [JMH options]   KernelBench; then a table of ns per element
 #   src/jmh/bench.sh json    [JMH options]   JsonCodecBench with -prof gc (bytes per record)
+#   src/jmh/bench.sh shapes  [JMH options]   JsonShapesBench with -prof gc: the same numbers in four record shapes
 #   src/jmh/bench.sh binary  [JMH options]   BinaryCodecBench with -prof gc (bytes per record)
 #
 # Both run with CpuTimeProfiler: next to each wall-clock score, cpu.worker is the CPU time per op of
@@ -13,12 +14,13 @@
 # Results are also written as CSV to target/bench/results/<group>.csv.
 set -euo pipefail
 
-usage="usage: $0 kernels|json|binary [JMH options]"
+usage="usage: $0 kernels|json|shapes|binary [JMH options]"
 group=${1:?$usage}
 shift
 case "$group" in
   kernels) bench=KernelBench; profile=() ;;
   json) bench=JsonCodecBench; profile=(-prof gc) ;;
+  shapes) bench=JsonShapesBench; profile=(-prof gc) ;;
   binary) bench=BinaryCodecBench; profile=(-prof gc) ;;
   *) echo "unknown group '$group': $usage" >&2; exit 2 ;;
 esac

@@ -2,7 +2,7 @@
 # Runs one group of JMH benchmarks from two builds, a baseline revision and the working tree, in one
 # invocation, and prints one table of the two side by side.
 #
-#   src/jmh/compare.sh BASELINE_REV kernels|json|binary [--rounds N] [JMH options]
+#   src/jmh/compare.sh BASELINE_REV kernels|json|shapes|binary [--rounds N] [JMH options]
 #
 # e.g. src/jmh/compare.sh main json -wi 3 -i 5 -f 1 -w 1s -r 1s -p size=64
 #
@@ -32,7 +32,7 @@
 # Results: target/bench/results/compare-GROUP-{baseline,current}-ROUND.csv (and .log, JMH's output).
 set -euo pipefail
 
-usage="usage: $0 BASELINE_REV kernels|json|binary [--rounds N] [JMH options]"
+usage="usage: $0 BASELINE_REV kernels|json|shapes|binary [--rounds N] [JMH options]"
 [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
 baseline_rev=$1
 group=$2
@@ -40,6 +40,7 @@ shift 2
 case "$group" in
   kernels) bench=KernelBench; profile=() ;;
   json) bench=JsonCodecBench; profile=(-prof gc) ;;
+  shapes) bench=JsonShapesBench; profile=(-prof gc) ;;
   binary) bench=BinaryCodecBench; profile=(-prof gc) ;;
   *) echo "unknown group '$group': $usage" >&2; exit 2 ;;
 esac
