@@ -1,7 +1,5 @@
 package dev.elustream.codec;
 
-import static dev.elustream.codec.BinaryVectors.FLOAT32;
-import static dev.elustream.codec.BinaryVectors.FLOAT64;
 import static dev.elustream.codec.BinaryVectors.HEADER_BYTES;
 
 import dev.elustream.codec.BinaryVectors.ElementType;
@@ -76,17 +74,17 @@ public final class EluBinaryTransformer implements VectorTransformer {
         if (x.length < n) {
             x = new double[n];
         }
-        int nonPositive = type == ElementType.FLOAT64 ? readFloat64(value, n) : readFloat32(value, n);
+        int nonPositive = ElementBlocks.read(value, HEADER_BYTES, n, type, false, x, "binary");
         pass.checkFiniteResults(x, n, type);
         pass.apply(x, n);
 
         byte[] out = BinaryVectors.newValue(type, outputSections, n);
-        int offset = write(type, x, n, out, HEADER_BYTES);
+        int offset = ElementBlocks.write(x, n, type, false, out, HEADER_BYTES);
         if (mode == OutputMode.BOTH) {
-            offset = write(type, pass.derivatives(), n, out, offset);
+            offset = ElementBlocks.write(pass.derivatives(), n, type, false, out, offset);
         }
         if (alphaGradient) {
-            write(type, pass.alphaGradients(), n, out, offset);
+            ElementBlocks.write(pass.alphaGradients(), n, type, false, out, offset);
         }
         lastLength = n;
         lastNonPositiveCount = nonPositive;
@@ -101,54 +99,5 @@ public final class EluBinaryTransformer implements VectorTransformer {
     @Override
     public int lastNonPositiveCount() {
         return lastNonPositiveCount;
-    }
-
-    /** Reads n float64 values into x, refusing NaN and infinities; returns how many are {@code <= 0}. */
-    private int readFloat64(byte[] value, int n) throws VectorRejectedException {
-        double[] x = this.x;
-        int nonPositive = 0;
-        for (int i = 0, offset = HEADER_BYTES; i < n; i++, offset += 8) {
-            double v = (double) FLOAT64.get(value, offset);
-            if (!Double.isFinite(v)) {
-                throw notFinite(i, Double.toString(v), ElementType.FLOAT64);
-            }
-            x[i] = v;
-            nonPositive += v <= 0.0 ? 1 : 0;
-        }
-        return nonPositive;
-    }
-
-    /** Reads n float32 values, widened exactly, into x, refusing NaN and infinities; returns how many are {@code <= 0}. */
-    private int readFloat32(byte[] value, int n) throws VectorRejectedException {
-        double[] x = this.x;
-        int nonPositive = 0;
-        for (int i = 0, offset = HEADER_BYTES; i < n; i++, offset += 4) {
-            float v = (float) FLOAT32.get(value, offset);
-            if (!Float.isFinite(v)) {
-                throw notFinite(i, Float.toString(v), ElementType.FLOAT32);
-            }
-            x[i] = v;
-            nonPositive += v <= 0.0f ? 1 : 0;
-        }
-        return nonPositive;
-    }
-
-    private static VectorRejectedException notFinite(int index, String value, ElementType type) {
-        return new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, "features[" + index + "] = " + value
-                + " is not finite: binary values must be finite " + type.label() + " numbers");
-    }
-
-    /** Writes n values from offset in the element type, rounding each once to float for float32; returns the end. */
-    private static int write(ElementType type, double[] values, int n, byte[] out, int offset) {
-        if (type == ElementType.FLOAT64) {
-            for (int i = 0; i < n; i++, offset += 8) {
-                FLOAT64.set(out, offset, values[i]);
-            }
-        } else {
-            for (int i = 0; i < n; i++, offset += 4) {
-                FLOAT32.set(out, offset, (float) values[i]);
-            }
-        }
-        return offset;
     }
 }

@@ -1,9 +1,5 @@
 package dev.elustream.codec;
 
-import static dev.elustream.codec.RawTensors.FLOAT32_BE;
-import static dev.elustream.codec.RawTensors.FLOAT32_LE;
-import static dev.elustream.codec.RawTensors.FLOAT64_BE;
-import static dev.elustream.codec.RawTensors.FLOAT64_LE;
 
 import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.math.ActivationFunction;
@@ -99,17 +95,17 @@ public final class RawTensorTransformer implements VectorTransformer {
         if (x.length < n) {
             x = new double[n];
         }
-        int nonPositive = elementType == ElementType.FLOAT64 ? readFloat64(value, n) : readFloat32(value, n);
+        int nonPositive = ElementBlocks.read(value, 0, n, elementType, bigEndian, x, formatId);
         pass.checkFiniteResults(x, n, elementType);
         pass.apply(x, n);
 
         byte[] out = new byte[(int) outputLength];
-        int offset = write(x, n, out, 0);
+        int offset = ElementBlocks.write(x, n, elementType, bigEndian, out, 0);
         if (mode == OutputMode.BOTH) {
-            offset = write(pass.derivatives(), n, out, offset);
+            offset = ElementBlocks.write(pass.derivatives(), n, elementType, bigEndian, out, offset);
         }
         if (alphaGradient) {
-            write(pass.alphaGradients(), n, out, offset);
+            ElementBlocks.write(pass.alphaGradients(), n, elementType, bigEndian, out, offset);
         }
         lastLength = n;
         lastNonPositiveCount = nonPositive;
@@ -124,91 +120,5 @@ public final class RawTensorTransformer implements VectorTransformer {
     @Override
     public int lastNonPositiveCount() {
         return lastNonPositiveCount;
-    }
-
-    // One loop per byte order, each on its own constant VarHandle: a handle chosen at run time
-    // would not be inlined.
-
-    /** Reads n float64 values into x, refusing NaN and infinities; returns how many are {@code <= 0}. */
-    private int readFloat64(byte[] value, int n) throws VectorRejectedException {
-        double[] x = this.x;
-        int nonPositive = 0;
-        if (bigEndian) {
-            for (int i = 0, offset = 0; i < n; i++, offset += 8) {
-                double v = (double) FLOAT64_BE.get(value, offset);
-                if (!Double.isFinite(v)) {
-                    throw notFinite(i, Double.toString(v));
-                }
-                x[i] = v;
-                nonPositive += v <= 0.0 ? 1 : 0;
-            }
-        } else {
-            for (int i = 0, offset = 0; i < n; i++, offset += 8) {
-                double v = (double) FLOAT64_LE.get(value, offset);
-                if (!Double.isFinite(v)) {
-                    throw notFinite(i, Double.toString(v));
-                }
-                x[i] = v;
-                nonPositive += v <= 0.0 ? 1 : 0;
-            }
-        }
-        return nonPositive;
-    }
-
-    /** Reads n float32 values, widened exactly, into x, refusing NaN and infinities; returns how many are {@code <= 0}. */
-    private int readFloat32(byte[] value, int n) throws VectorRejectedException {
-        double[] x = this.x;
-        int nonPositive = 0;
-        if (bigEndian) {
-            for (int i = 0, offset = 0; i < n; i++, offset += 4) {
-                float v = (float) FLOAT32_BE.get(value, offset);
-                if (!Float.isFinite(v)) {
-                    throw notFinite(i, Float.toString(v));
-                }
-                x[i] = v;
-                nonPositive += v <= 0.0f ? 1 : 0;
-            }
-        } else {
-            for (int i = 0, offset = 0; i < n; i++, offset += 4) {
-                float v = (float) FLOAT32_LE.get(value, offset);
-                if (!Float.isFinite(v)) {
-                    throw notFinite(i, Float.toString(v));
-                }
-                x[i] = v;
-                nonPositive += v <= 0.0f ? 1 : 0;
-            }
-        }
-        return nonPositive;
-    }
-
-    private VectorRejectedException notFinite(int index, String value) {
-        return new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, "features[" + index + "] = " + value
-                + " is not finite: " + formatId + " values must be finite " + elementType.label() + " numbers");
-    }
-
-    /** Writes n values from offset in the element type and byte order (float32: each rounded once); returns the end. */
-    private int write(double[] values, int n, byte[] out, int offset) {
-        if (elementType == ElementType.FLOAT64) {
-            if (bigEndian) {
-                for (int i = 0; i < n; i++, offset += 8) {
-                    FLOAT64_BE.set(out, offset, values[i]);
-                }
-            } else {
-                for (int i = 0; i < n; i++, offset += 8) {
-                    FLOAT64_LE.set(out, offset, values[i]);
-                }
-            }
-        } else {
-            if (bigEndian) {
-                for (int i = 0; i < n; i++, offset += 4) {
-                    FLOAT32_BE.set(out, offset, (float) values[i]);
-                }
-            } else {
-                for (int i = 0; i < n; i++, offset += 4) {
-                    FLOAT32_LE.set(out, offset, (float) values[i]);
-                }
-            }
-        }
-        return offset;
     }
 }
