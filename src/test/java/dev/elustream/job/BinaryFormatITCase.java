@@ -100,11 +100,11 @@ class BinaryFormatITCase {
                 assertThat(c.reason()).as("%s was expected in the output", c.key()).isNotNull();
                 assertThat(r.value()).isEqualTo(c.value());
                 assertThat(r.timestamp()).isEqualTo(c.timestamp());
-                assertThat(header(r, "trace")).isEqualTo("t-" + c.key());
-                assertThat(header(r, DeadLetters.REASON_HEADER)).isEqualTo(c.reason());
-                assertThat(header(r, DeadLetters.TOPIC_HEADER)).isEqualTo("binary-in");
-                assertThat(header(r, DeadLetters.PARTITION_HEADER)).isEqualTo(Integer.toString(landed.get(index).partition()));
-                assertThat(header(r, DeadLetters.OFFSET_HEADER)).isEqualTo(Long.toString(landed.get(index).offset()));
+                assertThat(KafkaTestSupport.header(r, "trace")).isEqualTo("t-" + c.key());
+                assertThat(KafkaTestSupport.header(r, DeadLetters.REASON_HEADER)).isEqualTo(c.reason());
+                assertThat(KafkaTestSupport.header(r, DeadLetters.TOPIC_HEADER)).isEqualTo("binary-in");
+                assertThat(KafkaTestSupport.header(r, DeadLetters.PARTITION_HEADER)).isEqualTo(Integer.toString(landed.get(index).partition()));
+                assertThat(KafkaTestSupport.header(r, DeadLetters.OFFSET_HEADER)).isEqualTo(Long.toString(landed.get(index).offset()));
             }
         }
     }
@@ -144,12 +144,6 @@ class BinaryFormatITCase {
                 Ulps.assertWithin2Ulp(actual[i], expected[i], what + "[" + i + "]");
             }
         }
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
-        Header h = r.headers().lastHeader(key);
-        assertThat(h).as("header %s", key).isNotNull();
-        return new String(h.value(), UTF_8);
     }
 
     private static List<Case> cases() {

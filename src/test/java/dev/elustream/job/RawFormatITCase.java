@@ -157,11 +157,11 @@ class RawFormatITCase {
             assertThat(c.reason()).as("%s was expected in the output", c.key()).isNotNull();
             assertThat(r.value()).isEqualTo(c.value());
             assertThat(r.timestamp()).isEqualTo(c.timestamp());
-            assertThat(header(r, "trace")).isEqualTo("t-" + c.key());
-            assertThat(header(r, DeadLetters.REASON_HEADER)).isEqualTo(c.reason());
-            assertThat(header(r, DeadLetters.TOPIC_HEADER)).isEqualTo(in);
-            assertThat(header(r, DeadLetters.PARTITION_HEADER)).isEqualTo(Integer.toString(landed.get(index).partition()));
-            assertThat(header(r, DeadLetters.OFFSET_HEADER)).isEqualTo(Long.toString(landed.get(index).offset()));
+            assertThat(KafkaTestSupport.header(r, "trace")).isEqualTo("t-" + c.key());
+            assertThat(KafkaTestSupport.header(r, DeadLetters.REASON_HEADER)).isEqualTo(c.reason());
+            assertThat(KafkaTestSupport.header(r, DeadLetters.TOPIC_HEADER)).isEqualTo(in);
+            assertThat(KafkaTestSupport.header(r, DeadLetters.PARTITION_HEADER)).isEqualTo(Integer.toString(landed.get(index).partition()));
+            assertThat(KafkaTestSupport.header(r, DeadLetters.OFFSET_HEADER)).isEqualTo(Long.toString(landed.get(index).offset()));
         }
         // every record once, in one of the two topics
         assertThat(seen).doesNotHaveDuplicates().hasSameSizeAs(cases);
@@ -189,12 +189,6 @@ class RawFormatITCase {
                 }
             }
         }
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
-        Header h = r.headers().lastHeader(key);
-        assertThat(h).as("header %s", key).isNotNull();
-        return new String(h.value(), UTF_8);
     }
 
     /** Vectors of every length in turn, as numpy would write them, a -0.0 now and then, and one tombstone. */

@@ -25,7 +25,6 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
-import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -111,10 +110,10 @@ class RecordShapesITCase {
                 seen.add(c.key());
                 assertThat(c.reason()).as("%s was expected in the output", c.key()).isNotNull();
                 assertThat(new String(r.value(), UTF_8)).isEqualTo(c.value());
-                assertThat(header(r, DeadLetters.REASON_HEADER)).as(c.key()).isEqualTo(c.reason());
-                assertThat(header(r, DeadLetters.TOPIC_HEADER)).isEqualTo("shapes-in");
-                assertThat(header(r, DeadLetters.PARTITION_HEADER)).isEqualTo(Integer.toString(landed.get(index).partition()));
-                assertThat(header(r, DeadLetters.OFFSET_HEADER)).isEqualTo(Long.toString(landed.get(index).offset()));
+                assertThat(KafkaTestSupport.header(r, DeadLetters.REASON_HEADER)).as(c.key()).isEqualTo(c.reason());
+                assertThat(KafkaTestSupport.header(r, DeadLetters.TOPIC_HEADER)).isEqualTo("shapes-in");
+                assertThat(KafkaTestSupport.header(r, DeadLetters.PARTITION_HEADER)).isEqualTo(Integer.toString(landed.get(index).partition()));
+                assertThat(KafkaTestSupport.header(r, DeadLetters.OFFSET_HEADER)).isEqualTo(Long.toString(landed.get(index).offset()));
             }
             assertThat(seen).doesNotHaveDuplicates().hasSize(cases.size());
         }
@@ -153,12 +152,6 @@ class RecordShapesITCase {
         for (int i = 0; i < expected.length; i++) {
             Ulps.assertWithin2Ulp(Double.parseDouble(numbers.get(i).asText()), expected[i], what + "[" + i + "]");
         }
-    }
-
-    private static String header(ConsumerRecord<byte[], byte[]> r, String key) {
-        Header h = r.headers().lastHeader(key);
-        assertThat(h).as("header %s", key).isNotNull();
-        return new String(h.value(), UTF_8);
     }
 
     private static List<Case> cases() {

@@ -136,4 +136,11 @@ public final class KafkaTestSupport {
                 .thenComparingLong(ConsumerRecord::offset));
         return out;
     }
+
+    /** The value of the record's last header {@code key}, as UTF-8 text; fails when it has none. */
+    public static String header(ConsumerRecord<byte[], byte[]> r, String key) {
+        org.apache.kafka.common.header.Header h = r.headers().lastHeader(key);
+        org.assertj.core.api.Assertions.assertThat(h).as("header %s", key).isNotNull();
+        return new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
 }
