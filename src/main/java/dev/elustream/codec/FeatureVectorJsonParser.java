@@ -10,6 +10,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
+import ch.randelshofer.fastdoubleparser.JsonDoubleParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -120,6 +121,12 @@ final class FeatureVectorJsonParser {
     /** Every node of the tree, to reset them per record. */
     private final Node[] nodes;
 
+    /** Whether records go through {@link #fastScan} before Jackson. */
+    private final boolean fastPath;
+    /** Records the fast path read, and those on which it threw (for tests). */
+    private long fastRecords;
+    private long fastFailures;
+
     private NameCountingJsonFactory json = newJsonFactory();
     /** Bytes of the records that added names to json's symbol table. */
     private long newNameBytes;
@@ -153,6 +160,14 @@ final class FeatureVectorJsonParser {
      * @param maxDimension the longest vector read, at least 1
      */
     FeatureVectorJsonParser(List<JsonVectorFields.Field> fields, int dimension, int maxDimension) {
+        this(fields, dimension, maxDimension, true);
+    }
+
+    /**
+     * @param fastPath whether records go through the byte scanner first ({@link #fastScan}); off only
+     *     in tests, which compare the two paths
+     */
+    FeatureVectorJsonParser(List<JsonVectorFields.Field> fields, int dimension, int maxDimension, boolean fastPath) {
         this.dimension = dimension;
         this.maxDimension = maxDimension;
         List<Node> all = new ArrayList<>();
@@ -181,10 +196,20 @@ final class FeatureVectorJsonParser {
             }
             leaf.container = container;
         }
+        boolean encodable = true;
         for (Node n : all) {
             n.present = new boolean[n.reserved.length];
+            n.reservedBytes = new byte[n.reserved.length][];
+            for (int r = 0; r < n.reserved.length; r++) {
+                n.reservedBytes[r] = n.reserved[r].getBytes(StandardCharsets.UTF_8);
+                encodable &= roundTrips(n.reserved[r]);
+            }
+            encodable &= n.token == null || roundTrips(n.token);
         }
         this.nodes = all.toArray(new Node[0]);
+        // The scanner compares names as UTF-8 bytes: a name with an unpaired surrogate has none that
+        // stand for it, so such a job leaves every record to Jackson, which compares decoded names.
+        this.fastPath = fastPath && encodable;
     }
 
     /** A node of the tree of pointer tokens, and what the record at hand has there. */
@@ -197,11 +222,15 @@ final class FeatureVectorJsonParser {
         final String label;
         /** {@code "token":}, how the member is written. */
         final byte[] memberOpen;
+        /** The token in UTF-8, as the scanner compares member names. */
+        final byte[] tokenBytes;
         Node[] children = new Node[0];
         /** Set when a pointer ends here. */
         @Nullable Leaf leaf;
         /** The names of the members that selected arrays write into this object. */
         String[] reserved = new String[0];
+        /** The same in UTF-8. */
+        byte[][] reservedBytes = new byte[0][];
         /** Leaves whose members are written right after this node's member, in its parent object. */
         Leaf[] anchored = new Leaf[0];
 
@@ -222,6 +251,7 @@ final class FeatureVectorJsonParser {
             this.index = index;
             this.label = label;
             this.memberOpen = token == null ? new byte[0] : memberOpen(token);
+            this.tokenBytes = token == null ? new byte[0] : token.getBytes(StandardCharsets.UTF_8);
             this.present = new boolean[0];
         }
 
@@ -329,17 +359,7 @@ final class FeatureVectorJsonParser {
      * @throws VectorRejectedException with the first problem, in the documented order
      */
     void parse(@Nullable byte[] value) throws VectorRejectedException {
-        length = 0;
-        nonPositive = 0;
-        rows = 0;
-        for (Node n : nodes) {
-            n.reset();
-        }
-        for (Leaf l : leaves) {
-            l.reached = false;
-        }
-        problemRank = NONE;
-        problem = null;
+        resetRecord();
 
         if (value == null || value.length == 0) {
             throw new VectorRejectedException(
@@ -359,6 +379,21 @@ final class FeatureVectorJsonParser {
                         RejectKind.INVALID_JSON, "value is not valid JSON: NUL byte (0x00) at offset " + i);
             }
         }
+        if (fastPath) {
+            boolean read;
+            try {
+                read = fastScan(value);
+            } catch (RuntimeException e) {
+                // A bug of the scanner must not cost the record: Jackson reads it. Tests keep this at 0.
+                fastFailures++;
+                read = false;
+            }
+            if (read) {
+                fastRecords++;
+                return;
+            }
+            resetRecord();
+        }
         int namesBefore = json.canonicalNames();
         try {
             scan(value);
@@ -373,6 +408,34 @@ final class FeatureVectorJsonParser {
         if (problem != null) {
             throw new VectorRejectedException(problemKind, problem);
         }
+    }
+
+    private void resetRecord() {
+        length = 0;
+        nonPositive = 0;
+        rows = 0;
+        for (Node n : nodes) {
+            n.reset();
+        }
+        for (Leaf l : leaves) {
+            l.reached = false;
+        }
+        problemRank = NONE;
+        problem = null;
+    }
+
+    /** Records the fast path read, of all parsed (for tests that must know which path ran). */
+    long fastRecords() {
+        return fastRecords;
+    }
+
+    /** Records on which the fast path threw, a bug (for tests, which require 0). */
+    long fastFailures() {
+        return fastFailures;
+    }
+
+    private static boolean roundTrips(String name) {
+        return new String(name.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8).equals(name);
     }
 
     /**
@@ -526,6 +589,620 @@ final class FeatureVectorJsonParser {
                     "value could not be parsed: the JSON parser failed with "
                     + truncate(String.valueOf(e), MAX_JACKSON_MESSAGE_LENGTH) + "; please report it");
         }
+    }
+
+    // The fast path: a scanner over the record's bytes for the records that need no reason. It fills
+    // the same tree, spans and numbers as the Jackson scan, and gives up (NO) at the first thing that
+    // is not plain valid JSON with every selected array where it should be: a syntax error, a limit,
+    // an escaped name where names matter, a missing, empty, ragged, too long or duplicated array, an
+    // element that is not a finite number. Jackson then reads the record again from the start and
+    // says why (or, for what is valid after all, reads it the same way). What the scanner accepts is
+    // a subset of what Jackson accepts, and for it both give the same result: the differential tests
+    // (FeatureVectorJsonParserFastPathTest) hold them to that.
+
+    /** The scanner's answer for anything it leaves to Jackson. */
+    private static final int NO = -1;
+    /** {@link #matchName}'s answer for an escaped name in an object whose names matter. */
+    private static final int ESCAPED = -2;
+    /** Nesting the scanner follows (Jackson allows {@link #MAX_NESTING_DEPTH}): keeps its recursion shallow. */
+    private static final int FAST_MAX_DEPTH = 128;
+    /** Mantissas up to 2^53 and powers of ten up to 10^22 are exact doubles: Clinger's fast path. */
+    private static final long MAX_EXACT_MANTISSA = 1L << 53;
+    private static final int MAX_EXACT_POWER = 22;
+    private static final double[] EXACT_POWERS_OF_TEN = new double[MAX_EXACT_POWER + 1];
+    private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
+    private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
+    private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+
+    static {
+        double p = 1.0;
+        for (int i = 0; i <= MAX_EXACT_POWER; i++) {
+            EXACT_POWERS_OF_TEN[i] = p;
+            p *= 10.0;
+        }
+    }
+
+    /** Whether the last string {@link #skipString} read had an escape. */
+    private boolean escaped;
+
+    /** Reads the record if it needs no reason; false leaves it (and a partly filled tree) to Jackson. */
+    private boolean fastScan(byte[] v) {
+        if (v.length > MAX_STRING_LENGTH) {
+            return false;
+        }
+        int i = skipWhitespace(v, 0);
+        if (i >= v.length || v[i] != '{') {
+            return false;
+        }
+        root.kind = OBJECT;
+        i = fastObject(v, i, root, 1);
+        if (i < 0 || skipWhitespace(v, i) != v.length) {
+            return false;
+        }
+        for (Leaf leaf : leaves) {
+            if (!leaf.reached) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int skipWhitespace(byte[] v, int from) {
+        int i = from;
+        while (i < v.length) {
+            byte b = v[i];
+            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+                return i;
+            }
+            i++;
+        }
+        return i;
+    }
+
+    /** An object on a pointer's path, from its '{': returns the index after its '}', or NO. */
+    private int fastObject(byte[] v, int open, Node node, int depth) {
+        if (depth > FAST_MAX_DEPTH) {
+            return NO;
+        }
+        int i = skipWhitespace(v, open + 1);
+        if (i < v.length && v[i] == '}') {
+            return i + 1;
+        }
+        while (true) {
+            int start = i;
+            int nameEnd = skipString(v, i);
+            if (nameEnd < 0 || nameEnd - start - 2 > MAX_NAME_LENGTH) {
+                return NO;
+            }
+            i = skipWhitespace(v, nameEnd);
+            if (i >= v.length || v[i] != ':') {
+                return NO;
+            }
+            i = skipWhitespace(v, i + 1);
+            int c = matchName(node, v, start + 1, nameEnd - 1);
+            if (c >= 0) {
+                Node child = node.children[c];
+                if (child.kind != NOT_REACHED) {
+                    return NO;
+                }
+                i = fastValue(v, i, child, depth);
+            } else if (c == ESCAPED) {
+                return NO;
+            } else {
+                i = skipValue(v, i, depth);
+            }
+            if (i < 0) {
+                return NO;
+            }
+            node.add(start, i, c);
+            i = skipWhitespace(v, i);
+            if (i >= v.length) {
+                return NO;
+            }
+            if (v[i] == '}') {
+                return i + 1;
+            }
+            if (v[i] != ',') {
+                return NO;
+            }
+            i = skipWhitespace(v, i + 1);
+        }
+    }
+
+    /**
+     * The child of {@code node} whose token is the name in {@code v[from, to)}, or -1 (marking a
+     * reserved name present), or ESCAPED if the name has an escape and names matter here.
+     */
+    private int matchName(Node node, byte[] v, int from, int to) {
+        Node[] children = node.children;
+        byte[][] reserved = node.reservedBytes;
+        if (children.length == 0 && reserved.length == 0) {
+            return -1;
+        }
+        if (escaped) {
+            return ESCAPED;
+        }
+        int n = to - from;
+        for (int c = 0; c < children.length; c++) {
+            byte[] t = children[c].tokenBytes;
+            if (t.length == n && Arrays.equals(t, 0, n, v, from, to)) {
+                return c;
+            }
+        }
+        for (int r = 0; r < reserved.length; r++) {
+            byte[] t = reserved[r];
+            if (t.length == n && Arrays.equals(t, 0, n, v, from, to)) {
+                node.present[r] = true;
+            }
+        }
+        return -1;
+    }
+
+    /** An array on a pointer's path, from its '[': returns the index after its ']', or NO. */
+    private int fastArray(byte[] v, int open, Node node, int depth) {
+        if (depth > FAST_MAX_DEPTH) {
+            return NO;
+        }
+        int i = skipWhitespace(v, open + 1);
+        if (i < v.length && v[i] == ']') {
+            return i + 1;
+        }
+        for (int index = 0; ; index++) {
+            int start = i;
+            int c = node.childAt(index);
+            i = c >= 0 ? fastValue(v, i, node.children[c], depth) : skipValue(v, i, depth);
+            if (i < 0) {
+                return NO;
+            }
+            node.add(start, i, c);
+            i = skipWhitespace(v, i);
+            if (i >= v.length) {
+                return NO;
+            }
+            if (v[i] == ']') {
+                return i + 1;
+            }
+            if (v[i] != ',') {
+                return NO;
+            }
+            i = skipWhitespace(v, i + 1);
+        }
+    }
+
+    /** The value at a node of the tree: returns the index after it, or NO. */
+    private int fastValue(byte[] v, int i, Node node, int depth) {
+        if (i >= v.length) {
+            return NO;
+        }
+        if (node.leaf != null) {
+            node.kind = OTHER;
+            return fastLeaf(v, i, node.leaf);
+        }
+        byte b = v[i];
+        if (b == '{') {
+            node.kind = OBJECT;
+            return fastObject(v, i, node, depth + 1);
+        }
+        if (b == '[') {
+            node.kind = ARRAY;
+            return fastArray(v, i, node, depth + 1);
+        }
+        // A scalar where the pointer goes on: the arrays below are missing, which Jackson reports.
+        return NO;
+    }
+
+    /** A selected array, a vector or a batch, from its '[': returns the index after its ']', or NO. */
+    private int fastLeaf(byte[] v, int open, Leaf leaf) {
+        leaf.reached = true;
+        leaf.start = open;
+        leaf.offset = length;
+        leaf.count = 0;
+        leaf.rows = -1;
+        if (v[open] != '[') {
+            return NO;
+        }
+        int i = skipWhitespace(v, open + 1);
+        if (i >= v.length) {
+            return NO;
+        }
+        int end;
+        if (v[i] == '[') {
+            end = fastBatch(v, i, leaf);
+        } else {
+            end = fastNumbers(v, i);
+            int n = length - leaf.offset;
+            if (n == 0 || dimension != 0 && n != dimension) {
+                return NO;
+            }
+            leaf.rowLength = n;
+        }
+        if (end < 0) {
+            return NO;
+        }
+        leaf.count = length - leaf.offset;
+        leaf.end = end;
+        return end;
+    }
+
+    /** The rows of a batch, from the first row's '[': returns the index after the batch's ']', or NO. */
+    private int fastBatch(byte[] v, int first, Leaf leaf) {
+        int i = first;
+        int r = 0;
+        int rowLength = -1;
+        while (true) {
+            if (v[i] != '[') {
+                return NO;
+            }
+            int before = length;
+            i = fastNumbers(v, skipWhitespace(v, i + 1));
+            if (i < 0) {
+                return NO;
+            }
+            int n = length - before;
+            if (n == 0 || dimension != 0 && n != dimension || rowLength >= 0 && n != rowLength) {
+                return NO;
+            }
+            rowLength = n;
+            r++;
+            i = skipWhitespace(v, i);
+            if (i >= v.length) {
+                return NO;
+            }
+            if (v[i] == ']') {
+                break;
+            }
+            if (v[i] != ',') {
+                return NO;
+            }
+            i = skipWhitespace(v, i + 1);
+            if (i >= v.length) {
+                return NO;
+            }
+        }
+        leaf.rows = r;
+        leaf.rowLength = rowLength;
+        rows += r;
+        return i + 1;
+    }
+
+    /**
+     * Numbers up to their array's ']', from the first element (or the ']'), into features(): returns
+     * the index after the ']', or NO (also for more than max-dimension of them).
+     */
+    private int fastNumbers(byte[] v, int from) {
+        int i = from;
+        if (i >= v.length) {
+            return NO;
+        }
+        if (v[i] == ']') {
+            return i + 1;
+        }
+        int limit = length + maxDimension;
+        while (true) {
+            if (length == limit) {
+                return NO;
+            }
+            i = fastNumber(v, i);
+            if (i < 0) {
+                return NO;
+            }
+            i = skipWhitespace(v, i);
+            if (i >= v.length) {
+                return NO;
+            }
+            if (v[i] == ']') {
+                return i + 1;
+            }
+            if (v[i] != ',') {
+                return NO;
+            }
+            i = skipWhitespace(v, i + 1);
+        }
+    }
+
+    /**
+     * A JSON number from {@code start}, read as the correctly rounded double and appended to
+     * features(): returns the index after it, or NO (not a number, not finite, too long). Short
+     * mantissas with small exponents (six decimals, say) take Clinger's fast path, one exact IEEE
+     * division or multiplication; the rest (17-digit doubles) FastDoubleParser, from the bytes.
+     */
+    private int fastNumber(byte[] v, int start) {
+        int n = v.length;
+        int i = start;
+        if (i >= n) {
+            return NO;
+        }
+        boolean negative = v[i] == '-';
+        if (negative) {
+            i++;
+        }
+        if (i >= n) {
+            return NO;
+        }
+        long m = 0;
+        int b = v[i];
+        int digitsFrom = i;
+        if (b == '0') {
+            i++;
+        } else if (b >= '1' && b <= '9') {
+            do {
+                m = 10 * m + (b - '0');
+                i++;
+            } while (i < n && (b = v[i]) >= '0' && b <= '9');
+        } else {
+            return NO;
+        }
+        int exponent = 0;
+        if (i < n && v[i] == '.') {
+            i++;
+            int fractionFrom = i;
+            while (i < n && (b = v[i]) >= '0' && b <= '9') {
+                m = 10 * m + (b - '0');
+                i++;
+            }
+            if (i == fractionFrom) {
+                return NO;
+            }
+            exponent = fractionFrom - i;
+        }
+        // Digits read into m (leading zeros included, which only makes the test stricter): at most 18
+        // cannot overflow a long.
+        int digits = i - digitsFrom - (exponent < 0 ? 1 : 0);
+        if (i < n && (v[i] == 'e' || v[i] == 'E')) {
+            i++;
+            boolean negativeExponent = false;
+            if (i < n && (v[i] == '+' || v[i] == '-')) {
+                negativeExponent = v[i] == '-';
+                i++;
+            }
+            int exponentFrom = i;
+            int e = 0;
+            while (i < n && (b = v[i]) >= '0' && b <= '9') {
+                if (e < 100_000) {
+                    e = 10 * e + (b - '0');
+                }
+                i++;
+            }
+            if (i == exponentFrom) {
+                return NO;
+            }
+            exponent += negativeExponent ? -e : e;
+        }
+        if (i - start > MAX_NUMBER_LENGTH) {
+            return NO;
+        }
+        double d;
+        if (digits <= 18 && m == 0) {
+            d = negative ? -0.0 : 0.0;
+        } else if (digits <= 18 && m <= MAX_EXACT_MANTISSA && exponent >= -MAX_EXACT_POWER && exponent <= MAX_EXACT_POWER) {
+            d = exponent < 0 ? m / EXACT_POWERS_OF_TEN[-exponent] : m * EXACT_POWERS_OF_TEN[exponent];
+            if (negative) {
+                d = -d;
+            }
+        } else {
+            try {
+                d = JsonDoubleParser.parseDouble(v, start, i - start);
+            } catch (NumberFormatException e) {
+                return NO; // cannot happen for what was scanned above; Jackson says what it is
+            }
+            if (!Double.isFinite(d)) {
+                return NO;
+            }
+        }
+        if (length == features.length) {
+            features = Arrays.copyOf(features, 2 * length);
+        }
+        features[length++] = d;
+        if (d <= 0.0) {
+            nonPositive++;
+        }
+        return i;
+    }
+
+    /** A value no pointer selects, from its first byte: returns the index after it, or NO. */
+    private int skipValue(byte[] v, int i, int depth) {
+        if (i >= v.length) {
+            return NO;
+        }
+        switch (v[i]) {
+            case '"':
+                return skipString(v, i);
+            case '{':
+                return skipObject(v, i, depth + 1);
+            case '[':
+                return skipArray(v, i, depth + 1);
+            case 't':
+                return skipLiteral(v, i, TRUE);
+            case 'f':
+                return skipLiteral(v, i, FALSE);
+            case 'n':
+                return skipLiteral(v, i, NULL);
+            default:
+                return skipNumber(v, i);
+        }
+    }
+
+    private int skipObject(byte[] v, int open, int depth) {
+        if (depth > FAST_MAX_DEPTH) {
+            return NO;
+        }
+        int i = skipWhitespace(v, open + 1);
+        if (i < v.length && v[i] == '}') {
+            return i + 1;
+        }
+        while (true) {
+            int nameStart = i;
+            i = skipString(v, i);
+            if (i < 0 || i - nameStart - 2 > MAX_NAME_LENGTH) {
+                return NO;
+            }
+            i = skipWhitespace(v, i);
+            if (i >= v.length || v[i] != ':') {
+                return NO;
+            }
+            i = skipValue(v, skipWhitespace(v, i + 1), depth);
+            if (i < 0) {
+                return NO;
+            }
+            i = skipWhitespace(v, i);
+            if (i >= v.length) {
+                return NO;
+            }
+            if (v[i] == '}') {
+                return i + 1;
+            }
+            if (v[i] != ',') {
+                return NO;
+            }
+            i = skipWhitespace(v, i + 1);
+        }
+    }
+
+    private int skipArray(byte[] v, int open, int depth) {
+        if (depth > FAST_MAX_DEPTH) {
+            return NO;
+        }
+        int i = skipWhitespace(v, open + 1);
+        if (i < v.length && v[i] == ']') {
+            return i + 1;
+        }
+        while (true) {
+            i = skipValue(v, i, depth);
+            if (i < 0) {
+                return NO;
+            }
+            i = skipWhitespace(v, i);
+            if (i >= v.length) {
+                return NO;
+            }
+            if (v[i] == ']') {
+                return i + 1;
+            }
+            if (v[i] != ',') {
+                return NO;
+            }
+            i = skipWhitespace(v, i + 1);
+        }
+    }
+
+    /**
+     * A string from its opening quote: returns the index after the closing one, or NO (a raw control
+     * character, an escape JSON does not have, the end of the value); sets {@link #escaped}. The value
+     * is valid UTF-8 (checked before), so bytes above 0x7F are characters as they are.
+     */
+    private int skipString(byte[] v, int open) {
+        int n = v.length;
+        if (open >= n || v[open] != '"') {
+            return NO;
+        }
+        escaped = false;
+        int i = open + 1;
+        while (i < n) {
+            byte b = v[i];
+            if (b == '"') {
+                return i + 1;
+            }
+            if (b == '\\') {
+                escaped = true;
+                i = skipEscape(v, i);
+                if (i < 0) {
+                    return NO;
+                }
+            } else if (b >= 0 && b < 0x20) {
+                return NO;
+            } else {
+                i++;
+            }
+        }
+        return NO;
+    }
+
+    /**
+     * An escape from its backslash: returns the index after it, or NO. Escaped surrogates are left to
+     * Jackson too: they are rare, and whether they pair is its business.
+     */
+    private static int skipEscape(byte[] v, int backslash) {
+        int i = backslash + 1;
+        if (i >= v.length) {
+            return NO;
+        }
+        switch (v[i]) {
+            case '"':
+            case '\\':
+            case '/':
+            case 'b':
+            case 'f':
+            case 'n':
+            case 'r':
+            case 't':
+                return i + 1;
+            case 'u':
+                if (i + 4 >= v.length) {
+                    return NO;
+                }
+                int c = 0;
+                for (int k = 1; k <= 4; k++) {
+                    int h = Character.digit(v[i + k], 16);
+                    if (h < 0) {
+                        return NO;
+                    }
+                    c = c << 4 | h;
+                }
+                return c >= 0xD800 && c <= 0xDFFF ? NO : i + 5;
+            default:
+                return NO;
+        }
+    }
+
+    private static int skipLiteral(byte[] v, int i, byte[] literal) {
+        int end = i + literal.length;
+        return end <= v.length && Arrays.equals(literal, 0, literal.length, v, i, end) ? end : NO;
+    }
+
+    /** A number no pointer selects, for its syntax only: returns the index after it, or NO. */
+    private static int skipNumber(byte[] v, int start) {
+        int n = v.length;
+        int i = start;
+        if (v[i] == '-') {
+            i++;
+        }
+        if (i >= n) {
+            return NO;
+        }
+        if (v[i] == '0') {
+            i++;
+        } else if (v[i] >= '1' && v[i] <= '9') {
+            i = skipDigits(v, i + 1);
+        } else {
+            return NO;
+        }
+        if (i < n && v[i] == '.') {
+            int from = i + 1;
+            i = skipDigits(v, from);
+            if (i == from) {
+                return NO;
+            }
+        }
+        if (i < n && (v[i] == 'e' || v[i] == 'E')) {
+            i++;
+            if (i < n && (v[i] == '+' || v[i] == '-')) {
+                i++;
+            }
+            int from = i;
+            i = skipDigits(v, from);
+            if (i == from) {
+                return NO;
+            }
+        }
+        return i - start > MAX_NUMBER_LENGTH ? NO : i;
+    }
+
+    private static int skipDigits(byte[] v, int from) {
+        int i = from;
+        while (i < v.length && v[i] >= '0' && v[i] <= '9') {
+            i++;
+        }
+        return i;
     }
 
     /**
