@@ -904,7 +904,9 @@ final class FeatureVectorJsonParser {
      * A JSON number from {@code start}, read as the correctly rounded double and appended to
      * features(): returns the index after it, or NO (not a number, not finite, too long). Short
      * mantissas with small exponents (six decimals, say) take Clinger's fast path, one exact IEEE
-     * division or multiplication; the rest (17-digit doubles) FastDoubleParser, from the bytes.
+     * division or multiplication; other mantissas of up to 19 digits (17-digit doubles) Eisel-Lemire
+     * ({@link DecimalToDouble}); the rest, and what Eisel-Lemire cannot decide, FastDoubleParser, from
+     * the bytes.
      */
     private int fastNumber(byte[] v, int start) {
         int n = v.length;
@@ -945,8 +947,8 @@ final class FeatureVectorJsonParser {
             }
             exponent = fractionFrom - i;
         }
-        // Digits read into m (leading zeros included, which only makes the test stricter): at most 18
-        // cannot overflow a long.
+        // Digits read into m (leading zeros included, which only makes the test stricter): at most 19
+        // are below 2^64, so m holds them exactly as an unsigned long.
         int digits = i - digitsFrom - (exponent < 0 ? 1 : 0);
         if (i < n && (v[i] == 'e' || v[i] == 'E')) {
             i++;
@@ -971,15 +973,18 @@ final class FeatureVectorJsonParser {
         if (i - start > MAX_NUMBER_LENGTH) {
             return NO;
         }
-        double d;
-        if (digits <= 18 && m == 0) {
-            d = negative ? -0.0 : 0.0;
-        } else if (digits <= 18 && m <= MAX_EXACT_MANTISSA && exponent >= -MAX_EXACT_POWER && exponent <= MAX_EXACT_POWER) {
-            d = exponent < 0 ? m / EXACT_POWERS_OF_TEN[-exponent] : m * EXACT_POWERS_OF_TEN[exponent];
-            if (negative) {
-                d = -d;
+        double d = Double.NaN;
+        if (digits <= 19) {
+            if (m >= 0 && m <= MAX_EXACT_MANTISSA && exponent >= -MAX_EXACT_POWER && exponent <= MAX_EXACT_POWER) {
+                d = exponent < 0 ? m / EXACT_POWERS_OF_TEN[-exponent] : m * EXACT_POWERS_OF_TEN[exponent];
+                if (negative) {
+                    d = -d;
+                }
+            } else {
+                d = DecimalToDouble.toDouble(m, exponent, negative);
             }
-        } else {
+        }
+        if (Double.isNaN(d)) {
             try {
                 d = JsonDoubleParser.parseDouble(v, start, i - start);
             } catch (NumberFormatException e) {
