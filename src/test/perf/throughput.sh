@@ -6,8 +6,11 @@
 # broker append times (5th percentile to last). Then p50/p99 latency of a paced phase (send time in a
 # header to output seen), GC, and the ratio job/baseline. README.md ("Performance") explains the figures.
 #   usage: src/test/perf/throughput.sh [--quick] [--records N] [--dimension D]
-#            [--guarantees at-least-once,exactly-once] [--format json|binary] [--partitions P]
-#            [--latency-rate R] [--latency-seconds S] [--checkpoint-interval-ms MS] [--kafka.KEY VALUE ...]
+#            [--guarantees at-least-once,exactly-once] [--format json|binary] [--numbers full|six]
+#            [--partitions P] [--latency-rate R] [--latency-seconds S] [--checkpoint-interval-ms MS]
+#            [--kafka.KEY VALUE ...]
+#   --numbers six writes each input element with exactly six decimals (-3.581839) instead of
+#   Double.toString's up to 17 digits; the expected values are computed from what that text parses to.
 #   PERF_SKIP_BUILD=1 reuses target/ as it is (after a previous run built it).
 #   PERF_JVM_OPTS='...' adds JVM options to the job's and the baseline's JVMs (e.g. -XX:StartFlightRecording=...).
 set -euo pipefail

@@ -15,6 +15,7 @@ record PerfOptions(
         int dimension,
         List<String> guarantees,
         PayloadFormat format,
+        InputNumbers numbers,
         int partitions,
         int rounds,
         int latencyRate,
@@ -30,15 +31,19 @@ record PerfOptions(
 
     static final String USAGE = """
             usage: src/test/perf/throughput.sh [--quick] [--records N] [--dimension D]
-                     [--guarantees at-least-once,exactly-once] [--format json|binary] [--partitions P]
-                     [--rounds R] [--latency-rate R] [--latency-seconds S] [--checkpoint-interval-ms MS]
-                     [--kafka.<producer key> <value> ...]
+                     [--guarantees at-least-once,exactly-once] [--format json|binary]
+                     [--numbers full|six] [--partitions P] [--rounds R] [--latency-rate R]
+                     [--latency-seconds S] [--checkpoint-interval-ms MS] [--kafka.<producer key> <value> ...]
               --quick                   a smoke test: 50,000 records, 5 s latency phase
               --records N               records in the throughput phase's backlog, at least 2
                                         (default 1,000,000)
               --dimension D             elements per feature vector (default 64)
               --guarantees G[,G]        at-least-once, exactly-once or both (default both)
               --format F                input/output value format: json (default) or binary (float64)
+              --numbers N               how the input writes each element: full (default; Java's
+                                        Double.toString, up to 17 digits) or six (exactly six
+                                        decimals, like -3.581839; expected values are computed from
+                                        what that text parses to, for binary too)
               --partitions P            partitions of every topic = job parallelism = baseline
                                         consumer/producer pairs (default 2)
               --rounds R                baseline-then-job rounds per guarantee; the ratio reported is
@@ -72,6 +77,7 @@ record PerfOptions(
         int dimension = 64;
         List<String> guarantees = List.of(AT_LEAST_ONCE, EXACTLY_ONCE);
         String format = JsonPayloadFormat.NAME;
+        InputNumbers numbers = InputNumbers.FULL;
         int partitions = 2;
         int rounds = 1;
         int latencyRate = 5000;
@@ -96,6 +102,7 @@ record PerfOptions(
                 case "--dimension" -> dimension = (int) positive(opt, v);
                 case "--guarantees", "--guarantee" -> guarantees = guarantees(v);
                 case "--format" -> format = v;
+                case "--numbers" -> numbers = InputNumbers.named(v);
                 case "--partitions", "--parallelism" -> partitions = (int) positive(opt, v);
                 case "--rounds" -> rounds = (int) positive(opt, v);
                 case "--latency-rate" -> latencyRate = (int) positive(opt, v);
@@ -107,8 +114,8 @@ record PerfOptions(
         if (records < 2) {
             throw new IllegalArgumentException("--records must be at least 2 (the steady-state window needs two), got " + records);
         }
-        return new PerfOptions(records, dimension, guarantees, PayloadFormat.named(format), partitions, rounds, latencyRate,
-                latencySeconds, checkpointMs, Map.copyOf(producer));
+        return new PerfOptions(records, dimension, guarantees, PayloadFormat.named(format, numbers), numbers, partitions,
+                rounds, latencyRate, latencySeconds, checkpointMs, Map.copyOf(producer));
     }
 
     /** The producer settings as {@code --kafka.<key> <value>} arguments, for the job and the baseline. */

@@ -71,7 +71,7 @@ public final class ThroughputRun {
         this.work = work;
         this.jar = jar;
         this.children = children;
-        this.inputs = new InputSet(options.format(), options.dimension(), DISTINCT_VECTORS, 1);
+        this.inputs = new InputSet(options.format(), options.numbers(), options.dimension(), DISTINCT_VECTORS, 1);
     }
 
     public static void main(String[] args) throws Exception {
@@ -119,8 +119,8 @@ public final class ThroughputRun {
                     }
                 }
             }
-            System.out.println("=== results (" + options.format().name() + ", dimension " + options.dimension() + ", "
-                    + options.partitions() + " partitions) ===");
+            System.out.println("=== results (" + options.format().name() + ", numbers " + options.numbers().optionName()
+                    + ", dimension " + options.dimension() + ", " + options.partitions() + " partitions) ===");
             System.out.print(ResultTable.format(results));
             ResultTable.ratioSummary(results).forEach(System.out::println);
         }
@@ -128,9 +128,9 @@ public final class ThroughputRun {
 
     private void printSetup() {
         int cores = Runtime.getRuntime().availableProcessors();
-        System.out.printf(Locale.ROOT, "throughput run: %,d records of dimension %d, format %s (%.0f bytes a value), %s%n",
-                options.records(), options.dimension(), options.format().name(), inputs.meanPayloadBytes(),
-                String.join(" and ", options.guarantees()));
+        System.out.printf(Locale.ROOT, "throughput run: %,d records of dimension %d, format %s, numbers %s (%.0f bytes a"
+                + " value), %s%n", options.records(), options.dimension(), options.format().name(),
+                options.numbers().optionName(), inputs.meanPayloadBytes(), String.join(" and ", options.guarantees()));
         System.out.printf(Locale.ROOT, "  %d partitions per topic = job parallelism = baseline consumer/producer pairs;"
                 + " system under test: its own JVM, -Xms512m -Xmx512m; %d round(s) of baseline then job%n",
                 options.partitions(), options.rounds());
