@@ -9,13 +9,20 @@ import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
- * The job's JSON format: {@code {"id":N,"features":[x0,...]}} in, {@code {"id":N,"features":[f(x0),...],
- * "derivative":[f'(x0),...]}} out. Decoding uses a tree model: the verifier decodes only a sample.
+ * The job's JSON format: {@code {"id":N,"features":[x0,...]}} in, with the numbers written as {@link
+ * InputNumbers} says, {@code {"id":N,"features":[f(x0),...],"derivative":[f'(x0),...]}} out. Decoding
+ * uses a tree model: the verifier decodes only a sample.
  */
 final class JsonPayloadFormat implements PayloadFormat {
 
     static final String NAME = "json";
     private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private final InputNumbers numbers;
+
+    JsonPayloadFormat(InputNumbers numbers) {
+        this.numbers = numbers;
+    }
 
     @Override
     public String name() {
@@ -26,7 +33,10 @@ final class JsonPayloadFormat implements PayloadFormat {
     public byte[] encode(long id, double[] features) {
         StringBuilder sb = new StringBuilder(features.length * 22 + 32).append("{\"id\":").append(id).append(",\"features\":[");
         for (int i = 0; i < features.length; i++) {
-            sb.append(i == 0 ? "" : ",").append(features[i]);
+            if (i > 0) {
+                sb.append(',');
+            }
+            numbers.append(sb, features[i]);
         }
         return sb.append("]}").toString().getBytes(UTF_8);
     }

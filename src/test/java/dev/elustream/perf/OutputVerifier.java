@@ -62,6 +62,7 @@ final class OutputVerifier implements AutoCloseable {
     private volatile int probesSeen;
     private volatile long duplicates;
     private volatile long bytesOut;
+    private volatile long valueBytesOut;
     private volatile long checked;
     private volatile String firstFailure;
     private volatile Throwable crash;
@@ -106,6 +107,7 @@ final class OutputVerifier implements AutoCloseable {
                 long nowNanos = System.nanoTime();
                 long nowMillis = System.currentTimeMillis();
                 long bytes = 0;
+                long valueBytes = 0;
                 for (ConsumerRecord<byte[], byte[]> r : polled) {
                     if (isProbe(r.key())) {
                         probesSeen++;
@@ -139,6 +141,7 @@ final class OutputVerifier implements AutoCloseable {
                         }
                         appendTimes[(int) key] = r.timestamp();
                         bytes += r.key().length + r.value().length;
+                        valueBytes += r.value().length;
                         if (++throughputSeen == records) {
                             throughputDoneNanos = nowNanos;
                         }
@@ -153,6 +156,7 @@ final class OutputVerifier implements AutoCloseable {
                     }
                 }
                 bytesOut += bytes;
+                valueBytesOut += valueBytes;
             }
         } catch (Throwable e) {
             if (running) {
@@ -246,8 +250,14 @@ final class OutputVerifier implements AutoCloseable {
         return duplicates;
     }
 
+    /** The bytes of keys and values of the throughput-phase records seen, each key once. */
     long bytesOut() {
         return bytesOut;
+    }
+
+    /** The bytes of the values alone of the throughput-phase records seen, each key once. */
+    long valueBytesOut() {
+        return valueBytesOut;
     }
 
     long checked() {

@@ -24,13 +24,22 @@ public interface PayloadFormat {
     record Decoded(double[] values, double[] derivatives) {}
 
     /**
-     * The format with that name.
+     * The format with that name, numbers written in full.
      *
      * @throws IllegalArgumentException for a name no format has
      */
     static PayloadFormat named(String name) {
+        return named(name, InputNumbers.FULL);
+    }
+
+    /**
+     * The format with that name; a text format writes the numbers as {@code numbers} says.
+     *
+     * @throws IllegalArgumentException for a name no format has
+     */
+    static PayloadFormat named(String name, InputNumbers numbers) {
         return switch (name) {
-            case JsonPayloadFormat.NAME -> new JsonPayloadFormat();
+            case JsonPayloadFormat.NAME -> new JsonPayloadFormat(numbers);
             case BinaryPayloadFormat.NAME -> new BinaryPayloadFormat();
             default -> throw new IllegalArgumentException("--format must be one of: " + JsonPayloadFormat.NAME + ", "
                     + BinaryPayloadFormat.NAME + "; got '" + name + "'");

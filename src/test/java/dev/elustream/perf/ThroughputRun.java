@@ -37,8 +37,9 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.utils.Utils;
 
 /**
- * The end-to-end throughput run (src/test/perf/throughput.sh): for each delivery guarantee, first the
- * baseline ({@link BaselineCopy}) then the job (the standalone jar's {@code local --bootstrap-servers}),
+ * The end-to-end throughput run (src/test/perf/throughput.sh): for each delivery guarantee and round,
+ * the baseline ({@link BaselineCopy}), the job (the standalone jar's {@code local --bootstrap-servers})
+ * and a plain Kafka Streams app ({@link KafkaStreamsElu}, JSON only), as {@code --systems} selects,
  * each in its own JVM with a 512 MB heap and a GC log, against a broker in this JVM, on fresh topics.
  * For each, a backlog drain: one probe record per partition and N records are written to the input
  * topic before the system starts (it reads from the earliest offset); the output topic has
@@ -47,8 +48,10 @@ import org.apache.kafka.common.utils.Utils;
  * 5th percentile to the last ({@link SteadyWindow}), which leaves out the system's start-up and, for
  * exactly-once, the wait for the last commit. Then a paced latency phase: each input record carries
  * its send time in a {@value OutputVerifier#SENT_HEADER} header, and latency is the time the
- * verifier sees the output record minus that. The output is checked complete, without duplicates,
- * and a sample of values is compared with the expected ones.
+ * verifier sees the output record minus that. The output is checked complete, without duplicates
+ * (exactly-once), without dead letters, and a sample of values is compared with the expected ones:
+ * the copy's byte for byte, the job's and the Kafka Streams app's f and f' within 2 ulp. The verifier
+ * also sums the output values' bytes, for k (output over input bytes per record) and its ceiling.
  */
 public final class ThroughputRun {
 
@@ -71,7 +74,7 @@ public final class ThroughputRun {
         this.work = work;
         this.jar = jar;
         this.children = children;
-        this.inputs = new InputSet(options.format(), options.dimension(), DISTINCT_VECTORS, 1);
+        this.inputs = new InputSet(options.format(), options.numbers(), options.dimension(), DISTINCT_VECTORS, 1);
     }
 
     public static void main(String[] args) throws Exception {
@@ -111,34 +114,35 @@ public final class ThroughputRun {
             List<RunResult> results = new ArrayList<>();
             for (String guarantee : options.guarantees()) {
                 for (int round = 1; round <= options.rounds(); round++) {
-                    for (String system : List.of(RunResult.BASELINE, RunResult.JOB)) {
+                    for (String system : options.systemsToRun()) {
                         results.add(run.runOne(system, guarantee, round));
                         System.out.println();
-                        System.out.print(ResultTable.format(results));
+                        System.out.print(ResultTable.format(results, options.notRunNotes()));
                         System.out.println();
                     }
                 }
             }
-            System.out.println("=== results (" + options.format().name() + ", dimension " + options.dimension() + ", "
-                    + options.partitions() + " partitions) ===");
-            System.out.print(ResultTable.format(results));
+            System.out.println("=== results (" + options.format().name() + ", numbers " + options.numbers().optionName()
+                    + ", dimension " + options.dimension() + ", " + options.partitions() + " partitions) ===");
+            System.out.print(ResultTable.format(results, options.notRunNotes()));
             ResultTable.ratioSummary(results).forEach(System.out::println);
         }
     }
 
     private void printSetup() {
         int cores = Runtime.getRuntime().availableProcessors();
-        System.out.printf(Locale.ROOT, "throughput run: %,d records of dimension %d, format %s (%.0f bytes a value), %s%n",
-                options.records(), options.dimension(), options.format().name(), inputs.meanPayloadBytes(),
-                String.join(" and ", options.guarantees()));
-        System.out.printf(Locale.ROOT, "  %d partitions per topic = job parallelism = baseline consumer/producer pairs;"
-                + " system under test: its own JVM, -Xms512m -Xmx512m; %d round(s) of baseline then job%n",
-                options.partitions(), options.rounds());
-        System.out.println("  producer settings (the driver's producer, the job's sinks as --kafka.<key>, the baseline's producers): "
-                + String.join(" ", options.producerArguments()));
-        System.out.printf(Locale.ROOT, "  checkpoint interval (job) = commit interval (baseline): %d ms;"
-                + " exactly-once: transactions, read_committed consumers, transaction timeout %d ms%n",
-                options.checkpointIntervalMs(), PerfOptions.TRANSACTION_TIMEOUT_MS);
+        System.out.printf(Locale.ROOT, "throughput run: %,d records of dimension %d, format %s, numbers %s (%.0f bytes a"
+                + " value), %s%n", options.records(), options.dimension(), options.format().name(),
+                options.numbers().optionName(), inputs.meanPayloadBytes(), String.join(" and ", options.guarantees()));
+        System.out.printf(Locale.ROOT, "  %d partitions per topic = job parallelism = baseline consumer/producer pairs"
+                + " = Kafka Streams threads; system under test: its own JVM, -Xms512m -Xmx512m; %d round(s) of %s%n",
+                options.partitions(), options.rounds(), String.join(", ", options.systemsToRun()));
+        options.notRunNotes().forEach(n -> System.out.println("  " + n));
+        System.out.println("  producer settings (the driver's producer, the job's sinks as --kafka.<key>, the baseline's"
+                + " producers, the Kafka Streams app's as producer.<key>): " + String.join(" ", options.producerArguments()));
+        System.out.printf(Locale.ROOT, "  checkpoint interval (job) = commit interval (baseline, Kafka Streams): %d ms;"
+                + " exactly-once: transactions (Kafka Streams: exactly_once_v2), read_committed consumers,"
+                + " transaction timeout %d ms%n", options.checkpointIntervalMs(), PerfOptions.TRANSACTION_TIMEOUT_MS);
         System.out.printf(Locale.ROOT, "  throughput: a backlog drain; one probe per partition and the %,d records are"
                 + " written before the system starts (preload s, for information), the system reads from earliest;%n"
                 + "    records/s = steady state over the output's broker append times (LogAppendTime), from their 5th"
@@ -195,7 +199,7 @@ public final class ThroughputRun {
         Path gcLog = work.resolve(tag + "-gc.log");
         System.out.printf(Locale.ROOT, "--- %s, %s: topics %s -> %s, log %s%n", system, guarantee, in, out, log);
         long latencyRecords = (long) options.latencyRate() * options.latencySeconds();
-        OutputVerifier.Check check = system.equals(RunResult.JOB) ? this::checkJobOutput : this::checkCopy;
+        OutputVerifier.Check check = system.equals(RunResult.BASELINE) ? this::checkCopy : this::checkEluOutput;
         Process process = null;
         try (OutputVerifier verifier = new OutputVerifier(kafka.bootstrapServers(), out, options.partitions(),
                 exactlyOnce, true, options.records(), latencyRecords, check, SAMPLE_EVERY);
@@ -218,10 +222,12 @@ public final class ThroughputRun {
             }
             producer.flush();
             long bytesIn = 0;
+            long valueBytesIn = 0;
             for (long i = 0; i < options.records(); i++) {
                 byte[] key = key(i);
                 byte[] value = inputs.payload(i);
                 bytesIn += key.length + value.length;
+                valueBytesIn += value.length;
                 producer.send(new ProducerRecord<>(in, null, System.currentTimeMillis(), key, value), onError);
             }
             producer.flush();
@@ -232,11 +238,17 @@ public final class ThroughputRun {
 
             long started = System.nanoTime();
             long startedMillis = System.currentTimeMillis();
-            process = system.equals(RunResult.JOB)
-                    ? start(jobCommand(tag, guarantee, in, out, dlq, gcLog), log)
-                    : start(baselineCommand(tag, guarantee, in, out, gcLog), log);
+            process = start(switch (system) {
+                case RunResult.JOB -> jobCommand(tag, guarantee, in, out, dlq, gcLog);
+                case RunResult.STREAMS -> streamsCommand(tag, guarantee, in, out, dlq, gcLog);
+                default -> baselineCommand(tag, guarantee, in, out, gcLog);
+            }, log);
             Process running = process;
-            awaitLog(log, system.equals(RunResult.JOB) ? "Press Ctrl-C" : BaselineCopy.READY, process);
+            awaitLog(log, switch (system) {
+                case RunResult.JOB -> "Press Ctrl-C";
+                case RunResult.STREAMS -> KafkaStreamsElu.READY;
+                default -> BaselineCopy.READY;
+            }, process);
             verifier.awaitProbes(options.partitions(), READY_TIMEOUT, running::isAlive);
             long ready = System.nanoTime();
 
@@ -280,13 +292,15 @@ public final class ThroughputRun {
                 throw new IllegalStateException(system + " exactly-once: " + verifier.duplicates() + " duplicates in the output");
             }
             System.out.printf(Locale.ROOT, "  output complete: %,d distinct records, %d duplicates, %d values checked"
-                    + " against the expected ones%n", options.records() + latencyRecords, verifier.duplicates(),
-                    verifier.checked());
+                    + " against the expected ones; values %.1f bytes in, %.1f out a record%n",
+                    options.records() + latencyRecords, verifier.duplicates(), verifier.checked(),
+                    (double) valueBytesIn / options.records(), (double) verifier.valueBytesOut() / options.records());
             // GC during start-up is not what the run measures: pauses from the steady-state window's start on
             // (its append time as the system JVM's uptime, measured from just before the JVM was started).
             GcSummary gc = GcSummary.parse(Files.readAllLines(gcLog, UTF_8), (steady.fromMillis() - startedMillis) / 1e3);
             return new RunResult(system, guarantee, round, options.records(), steady.nanosForAll(), preloaded - t0,
-                    bytesIn, verifier.bytesOut(), LatencySummary.of(latencies), gc, verifier.duplicates());
+                    bytesIn, verifier.bytesOut(), valueBytesIn, verifier.valueBytesOut(), LatencySummary.of(latencies), gc,
+                    verifier.duplicates());
         } catch (RuntimeException | InterruptedException | IOException e) {
             System.err.println("--- log of " + system + " " + guarantee + " (last 60 lines):");
             System.err.println(tail(log, 60));
@@ -341,6 +355,23 @@ public final class ThroughputRun {
     }
 
     /**
+     * The Kafka Streams app, started as the baseline is: this JVM's class path, a fresh application.id
+     * (the run's tag: its own consumer group and transactional ids) and state directory.
+     */
+    private List<String> streamsCommand(String tag, String guarantee, String in, String out, String dlq, Path gcLog) {
+        List<String> cmd = new ArrayList<>(jvm(gcLog));
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), KafkaStreamsElu.class.getName(),
+                "--bootstrap-servers", kafka.bootstrapServers(), "--input-topic", in, "--output-topic", out,
+                "--dead-letter-topic", dlq, "--application-id", tag, "--state-dir", work.resolve(tag + "-state").toString(),
+                "--threads", Integer.toString(options.partitions()), "--delivery-guarantee", guarantee,
+                "--commit-interval-ms", Long.toString(options.checkpointIntervalMs()),
+                "--transaction-timeout-ms", Long.toString(PerfOptions.TRANSACTION_TIMEOUT_MS),
+                "--alpha", Double.toString(ALPHA)));
+        cmd.addAll(options.producerArguments());
+        return cmd;
+    }
+
+    /**
      * The system's JVM: 512 MB heap, GC log, the vector kernel's module (as README's commands pass it),
      * and the words of the environment variable PERF_JVM_OPTS (e.g. a flight recording).
      */
@@ -367,8 +398,8 @@ public final class ThroughputRun {
         return new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
 
-    /** The job must have written f and f' of the input vector. */
-    private String checkJobOutput(long key, byte[] value) {
+    /** The job and the Kafka Streams app must have written f and f' of the input vector. */
+    private String checkEluOutput(long key, byte[] value) {
         return eluMismatch(inputs.vector(key), options.format().decodeOutput(value), Elu.withAlpha(ALPHA));
     }
 
