@@ -12,7 +12,7 @@ import java.math.BigInteger;
  * doubles", 2020-2021): among the decimals in the rounding interval of the double it picks one with the
  * fewest digits, and of those the closest to the double (the even one on a tie). This is an
  * implementation of the algorithm as the paper describes it; its table of powers of ten is computed
- * exactly at class initialization rather than stored.
+ * exactly at class initialization rather than stored. {@link FloatWriter} writes floats with the same code.
  */
 final class DoubleWriter {
 
@@ -69,52 +69,64 @@ final class DoubleWriter {
      */
     static int write(double v, byte[] buf, int pos) {
         long bits = Double.doubleToRawLongBits(v);
-        long fraction = bits & FRACTION_MASK;
         int biasedExponent = (int) (bits >>> (P - 1)) & BIASED_EXPONENT_MASK;
         if (biasedExponent == BIASED_EXPONENT_MASK) {
             throw new IllegalArgumentException("not a finite double: " + v);
         }
-        int p = pos;
-        if (bits < 0) {
-            buf[p++] = '-';
+        return writeFinite(bits < 0, biasedExponent, bits & FRACTION_MASK, P, Q_MIN, C_TINY, buf, pos);
+    }
+
+    /**
+     * Writes a finite number of a binary format, given by the fields of its encoding (fraction without
+     * the hidden bit), its precision {@code p}, its smallest value 2^qMin, and cTiny, the subnormal
+     * significands too short for the algorithm, which are scaled by 10 (3 for doubles, 8 for floats, as
+     * in the JDK); returns the index after the last byte written.
+     */
+    static int writeFinite(boolean negative, int biasedExponent, long fraction, int p, int qMin, long cTiny,
+            byte[] buf, int pos) {
+        int at = pos;
+        if (negative) {
+            buf[at++] = '-';
         }
         if (biasedExponent != 0) {
             // normal: |v| = c 2^q
-            int q = biasedExponent + Q_MIN - 1;
-            long c = C_MIN | fraction;
+            int q = biasedExponent + qMin - 1;
+            long c = 1L << (p - 1) | fraction;
             int mq = -q;
-            if (0 < mq && mq < P) {
+            if (0 < mq && mq < p) {
                 long f = c >> mq;
                 if (f << mq == c) {
-                    // An integer below 2^53: its own digits are the shortest.
-                    return format(f, 0, buf, p);
+                    // An integer below 2^p: its own digits are the shortest.
+                    return format(f, 0, buf, at);
                 }
             }
-            return shortest(q, c, 0, buf, p);
+            // The smallest normal is a power of two too, but its neighbour below (a subnormal) is as far as the one above.
+            return shortest(q, c, 0, fraction == 0 && biasedExponent != 1, buf, at);
         }
         if (fraction != 0) {
-            return fraction < C_TINY
-                    ? shortest(Q_MIN, 10 * fraction, -1, buf, p)
-                    : shortest(Q_MIN, fraction, 0, buf, p);
+            return fraction < cTiny
+                    ? shortest(qMin, 10 * fraction, -1, false, buf, at)
+                    : shortest(qMin, fraction, 0, false, buf, at);
         }
-        buf[p] = '0';
-        buf[p + 1] = '.';
-        buf[p + 2] = '0';
-        return p + 3;
+        buf[at] = '0';
+        buf[at + 1] = '.';
+        buf[at + 2] = '0';
+        return at + 3;
     }
 
     /**
      * Finds the shortest decimal in the rounding interval of c 2^q and formats it, scaled by 10^dk
-     * (-1 for the tiny subnormals, whose c was multiplied by 10).
+     * (-1 for the tiny subnormals, whose c was multiplied by 10). {@code narrowBelow}: the neighbour below
+     * is half as far as the one above, as at a power of two.
      */
-    private static int shortest(int q, long c, int dk, byte[] buf, int pos) {
+    private static int shortest(int q, long c, int dk, boolean narrowBelow, byte[] buf, int pos) {
         // Work in units of 2^(q-2): v is cb, the interval's ends cbl and cbr, included iff c is even.
         int out = (int) c & 1;
         long cb = c << 2;
         long cbr = cb + 2;
         long cbl;
         int k;
-        if (c != C_MIN || q == Q_MIN) {
+        if (!narrowBelow) {
             cbl = cb - 2;
             k = floorLog10Pow2(q);
         } else {
@@ -165,8 +177,8 @@ final class DoubleWriter {
     }
 
     /**
-     * Writes f 10^e (f > 0, at most 17 digits, maybe with trailing zeros) in Double.toString's form:
-     * plain for 10^-3 <= value < 10^7, else d.dddEn.
+     * Writes f 10^e (f > 0, at most 17 digits, maybe with trailing zeros) in the form of Double.toString
+     * and Float.toString: plain for 10^-3 <= value < 10^7, else d.dddEn.
      */
     private static int format(long f, int e, byte[] buf, int pos) {
         int len = floorLog10Pow2(Long.SIZE - Long.numberOfLeadingZeros(f));
