@@ -5,6 +5,7 @@ import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Activations;
 import dev.elustream.math.KernelBench;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,8 +26,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * "ts":1764258000000}}, with the ELU (alpha 1): {@link #transformBoth} and {@link #transformActivation}
  * are the public {@link EluJsonTransformer#transform} (parse + compute + write, mode both and mode
  * activation), {@link #parse} and {@link #write} its two halves alone (the package-private parser
- * and output buffer). One op is one record: run with {@code -prof gc}, {@code gc.alloc.rate.norm} is
- * the bytes allocated per record. {@code transform} returns a fresh array by contract, so its
+ * and output buffer), {@link #copy} a copy of the record's bytes beside them. One op is one record:
+ * run with {@code -prof gc}, {@code gc.alloc.rate.norm} is the bytes allocated per record. {@code transform} returns a fresh array by contract, so its
  * allocation is at least the output's size (reported in the setup's log line).
  *
  * <p>The records are 65,536 / size distinct ones, used in turn (as {@link KernelBench} does, so that
@@ -114,6 +115,13 @@ public class JsonCodecBench {
                         + parser.features()[i] + ", expected " + x[i]);
             }
         }
+    }
+
+    /** The floor every transform stands on: a copy of the record's bytes, what a copy job does per record. */
+    @Benchmark
+    public byte[] copy() {
+        byte[] record = records[advance()];
+        return Arrays.copyOf(record, record.length);
     }
 
     @Benchmark

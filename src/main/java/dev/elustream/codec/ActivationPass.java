@@ -32,6 +32,27 @@ final class ActivationPass {
     }
 
     /**
+     * The activation's largest double x whose f(x), rounded to the type, is finite: for float32 that
+     * bounds every activation, since a double input can be above the largest float.
+     */
+    static double maxFiniteInput(ActivationFunction activation, ElementType type) {
+        if (type == ElementType.FLOAT64) {
+            return activation.maxFiniteInput();
+        }
+        long lo = 0;
+        long hi = Double.doubleToRawLongBits(Double.MAX_VALUE);
+        while (lo < hi) {
+            long mid = (lo + hi + 1) >>> 1;
+            if (Float.isFinite((float) activation.value(Double.longBitsToDouble(mid)))) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return Double.longBitsToDouble(lo);
+    }
+
+    /**
      * Rejects a vector with an element whose f(x) would be infinite in the output's element type
      * (SELU's scale*x above the largest double or float), as the JSON codec does; does nothing for
      * activations whose f(x) is finite for every finite x.

@@ -75,8 +75,8 @@ public final class BinaryVectors {
             return size;
         }
 
-        /** The name used in reasons, e.g. {@code float32}. */
-        String label() {
+        /** The name used in reasons and configuration, e.g. {@code float32}. */
+        public String label() {
             return name().toLowerCase(Locale.ROOT);
         }
     }

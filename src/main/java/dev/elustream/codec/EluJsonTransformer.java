@@ -1,5 +1,6 @@
 package dev.elustream.codec;
 
+import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.math.ActivationFunction;
 import java.util.Objects;
 import javax.annotation.Nullable;
@@ -21,14 +22,17 @@ public final class EluJsonTransformer implements VectorTransformer {
     private final ActivationFunction activation;
     private final OutputMode mode;
     private final boolean alphaGradient;
-    /** The activation's largest x with a finite f(x), above which a vector is rejected. */
+    /** The activation's largest x with a finite f(x) in the precision, above which a vector is rejected. */
     private final double maxFiniteInput;
+    private final boolean float32;
     private final FeatureVectorJsonParser parser;
     private final OutputBuffer out = new OutputBuffer(1024);
     private final ActivationPass pass;
     /** Output arrays per selected array: f(x), and f'(x), df/dalpha where written. */
     private final int arrays;
     private final int fixedOverhead;
+    /** Whether f(x) = x above 0, so that positive inputs are written back as their own tokens. */
+    private final boolean copyPositives;
     private int lastLength;
     private int lastNonPositiveCount;
 
@@ -46,6 +50,12 @@ public final class EluJsonTransformer implements VectorTransformer {
         this(activation, mode, alphaGradient, dimension, maxDimension, JsonVectorFields.defaults());
     }
 
+    /** A transformer writing float64 results; see the constructor with the precision. */
+    public EluJsonTransformer(ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension,
+            int maxDimension, JsonVectorFields fields) {
+        this(activation, mode, alphaGradient, dimension, maxDimension, fields, ElementType.FLOAT64);
+    }
+
     /**
      * @param activation the activation, e.g. {@code Activations.of(ActivationKind.CELU, 0.5)}
      * @param mode whether the derivatives are written too
@@ -56,17 +66,22 @@ public final class EluJsonTransformer implements VectorTransformer {
      * @param maxDimension the longest vector (row) accepted, at least 1; a longer one is rejected
      *     without being buffered
      * @param fields which arrays to transform, and the names of the members written next to them
+     * @param precision the type every result is rounded to and written in: float64, or float32 (the
+     *     shortest text that reads back as the float; then an input whose f(x) does not fit a float is
+     *     rejected)
      * @throws IllegalArgumentException if {@code maxDimension < 1}, {@code dimension} is negative or
      *     above {@code maxDimension}, or the fields' outputs collide ({@link JsonVectorFields#check})
-     * @throws NullPointerException if {@code activation}, {@code mode} or {@code fields} is null
+     * @throws NullPointerException if {@code activation}, {@code mode}, {@code fields} or {@code precision} is null
      */
     public EluJsonTransformer(ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension,
-            int maxDimension, JsonVectorFields fields) {
+            int maxDimension, JsonVectorFields fields, ElementType precision) {
         this.activation = Objects.requireNonNull(activation, "activation");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.alphaGradient = alphaGradient;
         this.pass = new ActivationPass(this.activation, this.mode, alphaGradient);
-        this.maxFiniteInput = activation.maxFiniteInput();
+        this.float32 = Objects.requireNonNull(precision, "precision") == ElementType.FLOAT32;
+        this.maxFiniteInput = ActivationPass.maxFiniteInput(activation, precision);
+        this.copyPositives = activation.identityAbove0();
         if (maxDimension < 1) {
             throw new IllegalArgumentException("maxDimension must be >= 1, got " + maxDimension);
         }
@@ -103,7 +118,7 @@ public final class EluJsonTransformer implements VectorTransformer {
         long numbers = (long) arrays * n * (OutputBuffer.MAX_DOUBLE_LENGTH + 1);
         out.reserve(value.length + fixedOverhead + parser.inputCopyBytes() + 2L * arrays * parser.rows() + numbers);
         parser.write(out, value, x, mode == OutputMode.BOTH ? pass.derivatives() : null,
-                alphaGradient ? pass.alphaGradients() : null);
+                alphaGradient ? pass.alphaGradients() : null, copyPositives, float32);
         lastLength = n;
         lastNonPositiveCount = parser.nonPositiveCount();
         return out.toByteArray();
@@ -123,8 +138,9 @@ public final class EluJsonTransformer implements VectorTransformer {
     }
 
     /**
-     * Rejects a vector with an element whose f(x) would be infinite (SELU's scale*x above 1.71e308),
-     * which JSON cannot carry: only activations that can overflow pay for the scan.
+     * Rejects a vector with an element whose f(x) would be infinite in the precision (SELU's scale*x
+     * above 1.71e308; in float32 any x above the largest float), which JSON cannot carry: only
+     * activations and precisions that can overflow pay for the scan.
      */
     private void checkFiniteResults(double[] x) throws VectorRejectedException {
         if (maxFiniteInput == Double.MAX_VALUE) {
@@ -135,8 +151,9 @@ public final class EluJsonTransformer implements VectorTransformer {
                 double v = x[leaf.offset + k];
                 if (v > maxFiniteInput) {
                     throw new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, leaf.element(k) + " = " + v
-                            + " is too large for activation " + activation.kind().id() + ": f(x) would not fit a finite"
-                            + " double (the largest x it takes is " + maxFiniteInput + ")");
+                            + " is too large for activation " + activation.kind().id() + ": f(x) would not fit a finite "
+                            + (float32 ? "float32 (precision float32)" : "double") + " (the largest x it takes is "
+                            + maxFiniteInput + ")");
                 }
             }
         }

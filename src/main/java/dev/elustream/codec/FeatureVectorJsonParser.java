@@ -36,6 +36,12 @@ final class FeatureVectorJsonParser {
      */
     static final int MAX_NUMBER_LENGTH = 1000;
     /**
+     * The longest number written back as it came (an integer's ".0" included): what the writer's own
+     * form takes at most, so that a copied number is never longer than a formatted one can be, and a
+     * 1000-digit input (the exact decimal of a double, say) is written in its shortest form instead.
+     */
+    static final int MAX_COPIED_TOKEN = DoubleWriter.MAX_LENGTH;
+    /**
      * String values are copied as raw bytes and never decoded, so this only bounds what Jackson might
      * buffer; it is above any record a broker carries (message.max.bytes is 1 MB by default).
      */
@@ -133,6 +139,13 @@ final class FeatureVectorJsonParser {
 
     /** The numbers of all selected arrays, one after the other in document order. */
     private double[] features = new double[64];
+    /**
+     * Where the token of each positive number is in the record (for the writer to copy): its first
+     * byte at [2 i], the index after it at [2 i + 1], bit-complemented for an integer token (one
+     * without fraction or exponent, written with ".0"); -1 at [2 i] for a token that would be
+     * written longer than {@link #MAX_COPIED_TOKEN}, or one not found.
+     */
+    private int[] tokens = new int[128];
     private int length;
     /** Elements read that are <= 0 (-0.0 included): those that take the activation's exponential branch. */
     private int nonPositive;
@@ -556,6 +569,7 @@ final class FeatureVectorJsonParser {
     }
 
     private void scan(byte[] value) throws VectorRejectedException {
+        record = value;
         try (JsonParser p = json.createParser(value)) {
             try {
                 JsonToken t = p.nextToken();
@@ -588,6 +602,8 @@ final class FeatureVectorJsonParser {
             throw new VectorRejectedException(RejectKind.INTERNAL,
                     "value could not be parsed: the JSON parser failed with "
                     + truncate(String.valueOf(e), MAX_JACKSON_MESSAGE_LENGTH) + "; please report it");
+        } finally {
+            record = EMPTY_RECORD; // not kept past the record
         }
     }
 
@@ -621,6 +637,10 @@ final class FeatureVectorJsonParser {
             p *= 10.0;
         }
     }
+
+    /** The record {@link #scan} reads. */
+    private byte[] record = EMPTY_RECORD;
+    private static final byte[] EMPTY_RECORD = new byte[0];
 
     /** Whether the last string {@link #skipString} read had an escape. */
     private boolean escaped;
@@ -935,7 +955,9 @@ final class FeatureVectorJsonParser {
             return NO;
         }
         int exponent = 0;
+        boolean integer = true;
         if (i < n && v[i] == '.') {
+            integer = false;
             i++;
             int fractionFrom = i;
             while (i < n && (b = v[i]) >= '0' && b <= '9') {
@@ -951,6 +973,7 @@ final class FeatureVectorJsonParser {
         // are below 2^64, so m holds them exactly as an unsigned long.
         int digits = i - digitsFrom - (exponent < 0 ? 1 : 0);
         if (i < n && (v[i] == 'e' || v[i] == 'E')) {
+            integer = false;
             i++;
             boolean negativeExponent = false;
             if (i < n && (v[i] == '+' || v[i] == '-')) {
@@ -996,7 +1019,10 @@ final class FeatureVectorJsonParser {
         }
         if (length == features.length) {
             features = Arrays.copyOf(features, 2 * length);
+            tokens = Arrays.copyOf(tokens, 2 * features.length);
         }
+        tokens[2 * length] = i - start + (integer ? 2 : 0) <= MAX_COPIED_TOKEN ? start : -1;
+        tokens[2 * length + 1] = integer ? ~i : i;
         features[length++] = d;
         if (d <= 0.0) {
             nonPositive++;
@@ -1413,6 +1439,18 @@ final class FeatureVectorJsonParser {
                 }
                 if (length == features.length) {
                     features = Arrays.copyOf(features, 2 * length);
+                    tokens = Arrays.copyOf(tokens, 2 * features.length);
+                }
+                tokens[2 * length] = -1;
+                if (d > 0.0) {
+                    // Only on this slow path does finding the token cost an allocation (its location).
+                    int start = (int) p.currentTokenLocation().getByteOffset();
+                    int end = start < 0 ? NO : skipNumber(record, start);
+                    boolean integer = t == JsonToken.VALUE_NUMBER_INT;
+                    if (end > 0 && end - start + (integer ? 2 : 0) <= MAX_COPIED_TOKEN) {
+                        tokens[2 * length] = start;
+                        tokens[2 * length + 1] = integer ? ~end : end;
+                    }
                 }
                 features[length++] = d;
                 if (d <= 0.0) {
@@ -1443,14 +1481,24 @@ final class FeatureVectorJsonParser {
      * outputs next to it: the objects and arrays on the pointers' paths are written member by member
      * (element by element), joined by {@code ,}, every member not selected with its own bytes.
      * Room must have been reserved.
+     *
+     * @param copyPositives whether a positive value is the input element itself (an activation with
+     *     f(x) = x above 0): then it is written as the input's own number token, which reads back as
+     *     exactly that double, instead of being formatted again
+     * @param float32 whether every number is rounded to float and written as the shortest text that
+     *     reads back as that float (then no token is copied)
      */
     void write(OutputBuffer out, byte[] value, double[] values, @Nullable double[] derivatives,
-            @Nullable double[] alphaGradients) {
-        writeContainer(out, root, value, values, derivatives, alphaGradients);
+            @Nullable double[] alphaGradients, boolean copyPositives, boolean float32) {
+        this.float32 = float32;
+        writeContainer(out, root, value, values, derivatives, alphaGradients, copyPositives && !float32);
     }
 
+    /** Whether the record being written is written in float32. */
+    private boolean float32;
+
     private void writeContainer(OutputBuffer out, Node node, byte[] value, double[] values,
-            @Nullable double[] derivatives, @Nullable double[] alphaGradients) {
+            @Nullable double[] derivatives, @Nullable double[] alphaGradients, boolean copyPositives) {
         boolean object = node.kind == OBJECT;
         out.append(object ? (byte) '{' : (byte) '[');
         int[] spans = node.spans;
@@ -1469,18 +1517,18 @@ final class FeatureVectorJsonParser {
                 out.append(child.memberOpen, 0, child.memberOpen.length);
             }
             if (child.leaf != null) {
-                writeNumbers(out, child.leaf, values);
+                writeNumbers(out, child.leaf, values, copyPositives ? value : null);
             } else {
-                writeContainer(out, child, value, values, derivatives, alphaGradients);
+                writeContainer(out, child, value, values, derivatives, alphaGradients, copyPositives);
             }
             for (Leaf leaf : child.anchored) {
                 if (leaf.derivativeOpen != null) {
                     out.append(leaf.derivativeOpen, 0, leaf.derivativeOpen.length);
-                    writeNumbers(out, leaf, derivatives);
+                    writeNumbers(out, leaf, derivatives, null);
                 }
                 if (leaf.alphaGradientOpen != null) {
                     out.append(leaf.alphaGradientOpen, 0, leaf.alphaGradientOpen.length);
-                    writeNumbers(out, leaf, alphaGradients);
+                    writeNumbers(out, leaf, alphaGradients, null);
                 }
                 if (leaf.inputOpen != null) {
                     out.append(leaf.inputOpen, 0, leaf.inputOpen.length);
@@ -1491,30 +1539,52 @@ final class FeatureVectorJsonParser {
         out.append(object ? (byte) '}' : (byte) ']');
     }
 
-    /** Writes a selected array's numbers from {@code source} in its shape. */
-    private static void writeNumbers(OutputBuffer out, Leaf leaf, double[] source) {
+    /**
+     * Writes a selected array's numbers from {@code source} in its shape; with {@code input}, the
+     * positive ones as their tokens there.
+     */
+    private void writeNumbers(OutputBuffer out, Leaf leaf, double[] source, @Nullable byte[] input) {
         out.append((byte) '[');
         if (leaf.rows < 0) {
-            appendNumbers(out, source, leaf.offset, leaf.count);
+            appendNumbers(out, source, leaf.offset, leaf.count, input);
         } else {
             for (int r = 0; r < leaf.rows; r++) {
                 if (r > 0) {
                     out.append((byte) ',');
                 }
                 out.append((byte) '[');
-                appendNumbers(out, source, leaf.offset + r * leaf.rowLength, leaf.rowLength);
+                appendNumbers(out, source, leaf.offset + r * leaf.rowLength, leaf.rowLength, input);
                 out.append((byte) ']');
             }
         }
         out.append((byte) ']');
     }
 
-    private static void appendNumbers(OutputBuffer out, double[] values, int from, int n) {
-        for (int i = 0; i < n; i++) {
-            if (i > 0) {
+    private void appendNumbers(OutputBuffer out, double[] values, int from, int n, @Nullable byte[] input) {
+        for (int i = from; i < from + n; i++) {
+            if (i > from) {
                 out.append((byte) ',');
             }
-            out.appendDouble(values[from + i]);
+            double d = values[i];
+            if (input != null && d > 0.0) {
+                // The token reads back as d: d is what it parsed to. An integer token gets ".0", so that
+                // every number written stays a JSON fraction, as a formatted double is (3 -> 3.0).
+                int start = tokens[2 * i];
+                int end = tokens[2 * i + 1];
+                if (start < 0) {
+                    out.appendDouble(d);
+                } else if (end >= 0) {
+                    out.append(input, start, end - start);
+                } else {
+                    out.append(input, start, ~end - start);
+                    out.append((byte) '.');
+                    out.append((byte) '0');
+                }
+            } else if (float32) {
+                out.appendFloat((float) d);
+            } else {
+                out.appendDouble(d);
+            }
         }
     }
 

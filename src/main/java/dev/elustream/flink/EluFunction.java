@@ -71,7 +71,8 @@ public final class EluFunction extends ProcessFunction<KafkaRecord, KafkaRecord>
     public void open(OpenContext openContext) {
         transformer = switch (settings.format()) {
             case JSON -> new EluJsonTransformer(settings.activationFunction(), settings.mode(),
-                    settings.alphaGradient(), settings.dimension(), settings.maxDimension(), settings.jsonFields());
+                    settings.alphaGradient(), settings.dimension(), settings.maxDimension(), settings.jsonFields(),
+                    settings.precision());
             case BINARY -> new EluBinaryTransformer(settings.activationFunction(), settings.mode(),
                     settings.alphaGradient(), settings.dimension(), settings.maxDimension());
             case RAW_FLOAT32 -> new RawTensorTransformer(settings.activationFunction(), settings.mode(),

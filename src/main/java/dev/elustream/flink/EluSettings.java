@@ -1,5 +1,6 @@
 package dev.elustream.flink;
 
+import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.JsonVectorFields;
 import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
@@ -28,10 +29,13 @@ import java.util.Objects;
  *     binary, which have no choice
  * @param jsonFields with format json: which arrays of a record to transform, and the names of the
  *     members written next to them (checked for this mode when built)
+ * @param precision with format json: the type the results are rounded to and written in, float64
+ *     (the default) or float32 (each result rounded once, written in the shortest form that reads
+ *     back as that float); float64 for the other formats, whose output has the input's element type
  */
 public record EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
         int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, Endianness byteOrder,
-        JsonVectorFields jsonFields)
+        JsonVectorFields jsonFields, ElementType precision)
         implements Serializable {
 
     /** Kafka's default max.request.size. */
@@ -62,6 +66,14 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
                 JsonVectorFields.defaults());
     }
 
+    /** Results in float64 (the settings before the precision could be chosen). */
+    public EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
+            int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, Endianness byteOrder,
+            JsonVectorFields jsonFields) {
+        this(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, format, byteOrder,
+                jsonFields, ElementType.FLOAT64);
+    }
+
     public EluSettings {
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(mode, "mode");
@@ -77,7 +89,16 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
                     + jsonFields + " with format " + format.id());
         }
         jsonFields.check(mode, alphaGradient);
+        Objects.requireNonNull(precision, "precision");
+        if (format != VectorFormat.JSON && precision != ElementType.FLOAT64) {
+            throw new IllegalArgumentException("precision " + precision.label() + " applies to format json only, not "
+                    + format.id() + ", whose output has the input's element type");
+        }
         Activations.checkAlpha(activation, alpha);
+        if (precision == ElementType.FLOAT32 && alpha > Float.MAX_VALUE) {
+            throw new IllegalArgumentException("alpha must be at most " + Float.MAX_VALUE + " with precision float32,"
+                    + " whose results must fit a float, got " + alpha);
+        }
         if (maxDimension < 1) {
             throw new IllegalArgumentException("max-dimension must be >= 1, got " + maxDimension);
         }
@@ -100,6 +121,7 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
                 + "mode=" + mode.name().toLowerCase(Locale.ROOT) + (alphaGradient ? ", alpha-gradient" : "")
                 + (format == VectorFormat.JSON ? "" : ", " + format.id())
                 + (byteOrder == Endianness.BIG_ENDIAN ? ", big-endian" : "")
+                + (precision == ElementType.FLOAT32 ? ", float32" : "")
                 + (jsonFields.isDefault() ? "" : ", " + jsonFields.vectorFields()) + ")";
     }
 

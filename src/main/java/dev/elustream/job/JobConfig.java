@@ -1,6 +1,7 @@
 package dev.elustream.job;
 
 import dev.elustream.codec.JsonVectorFields;
+import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorFormat;
@@ -53,6 +54,7 @@ public final class JobConfig {
     public static final String MODE = "mode";
     public static final String FORMAT = "format";
     public static final String BYTE_ORDER = "byte-order";
+    public static final String PRECISION = "precision";
     public static final String DIMENSION = "dimension";
     public static final String MAX_DIMENSION = "max-dimension";
     public static final String DELIVERY_GUARANTEE = "delivery-guarantee";
@@ -78,7 +80,7 @@ public final class JobConfig {
      * vector-name.*: what {@code apply} takes too.
      */
     public static final Set<String> RECORD_KEYS = Set.of(ACTIVATION, ALPHA, ALPHA_GRADIENT, MODE, FORMAT, DIMENSION,
-            MAX_DIMENSION, BYTE_ORDER, VECTOR_FIELDS, DERIVATIVE_NAME, ALPHA_GRADIENT_NAME, INPUT_NAME);
+            MAX_DIMENSION, BYTE_ORDER, PRECISION, VECTOR_FIELDS, DERIVATIVE_NAME, ALPHA_GRADIENT_NAME, INPUT_NAME);
 
     /** Every key a job file may set, outside kafka.* and vector-name.*. */
     public static final Set<String> KEYS = union(RECORD_KEYS, Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC,
@@ -196,6 +198,17 @@ public final class JobConfig {
                     + ": it applies to raw-float32 and raw-float64 only; remove it, got '" + byteOrderText.get() + "'");
         }
         Endianness byteOrder = v.oneOf(BYTE_ORDER, Endianness.class, Endianness.LITTLE_ENDIAN);
+        Optional<String> precisionText = v.get(PRECISION);
+        if (precisionText.isPresent() && format != VectorFormat.JSON) {
+            throw new ConfigException(PRECISION + " applies to format json only: " + format.id() + " values are written"
+                    + " in the input's element type; remove it, got '" + precisionText.get() + "' with " + FORMAT + " "
+                    + format.id());
+        }
+        ElementType precision = v.oneOf(PRECISION, ElementType.class, ElementType.FLOAT64);
+        if (precision == ElementType.FLOAT32 && alpha > Float.MAX_VALUE) {
+            throw new ConfigException(ALPHA + " must be at most " + Float.MAX_VALUE + " with " + PRECISION
+                    + " float32, whose results must fit a float, got '" + v.get(ALPHA).orElse("") + "'");
+        }
         int maxDimension = v.positiveInt(MAX_DIMENSION, DEFAULT_MAX_DIMENSION);
         int dimension = v.positiveInt(DIMENSION, 0);
         if (dimension > maxDimension) {
@@ -204,7 +217,7 @@ public final class JobConfig {
         }
         JsonVectorFields fields = v.jsonFields(format, mode, alphaGradient);
         return new EluSettings(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxRequestSize,
-                format, byteOrder, fields);
+                format, byteOrder, fields, precision);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -406,6 +419,7 @@ public final class JobConfig {
         }
         JsonVectorFields fields = eluSettings.jsonFields();
         if (eluSettings.format() == VectorFormat.JSON) {
+            m.put(PRECISION, eluSettings.precision().label());
             m.put(VECTOR_FIELDS, fields.vectorFields());
             fields.derivativeName().ifPresent(t -> m.put(DERIVATIVE_NAME, t));
             fields.alphaGradientName().ifPresent(t -> m.put(ALPHA_GRADIENT_NAME, t));

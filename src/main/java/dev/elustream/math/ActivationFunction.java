@@ -30,6 +30,14 @@ public interface ActivationFunction {
         return Double.MAX_VALUE;
     }
 
+    /**
+     * Whether f(x) is x itself for every x > 0 and not positive for any other x, so that a positive
+     * f(x) is its input unchanged (ELU, CELU), which a codec may write as the input's own text.
+     */
+    default boolean identityAbove0() {
+        return false;
+    }
+
     /** Writes f(in[i]) to out[i] for i in [0, length); out may be in. */
     void values(double[] in, double[] out, int length);
 

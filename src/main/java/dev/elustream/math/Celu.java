@@ -76,6 +76,11 @@ public final class Celu implements ActivationFunction {
     }
 
     @Override
+    public boolean identityAbove0() {
+        return true;
+    }
+
+    @Override
     public ActivationKind kind() {
         return ActivationKind.CELU;
     }

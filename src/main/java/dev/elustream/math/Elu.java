@@ -63,6 +63,11 @@ public final class Elu implements ActivationFunction {
     }
 
     @Override
+    public boolean identityAbove0() {
+        return true;
+    }
+
+    @Override
     public ActivationKind kind() {
         return ActivationKind.ELU;
     }

@@ -104,7 +104,7 @@ class EluJsonTransformerFieldsTest {
     void namesOutputsWithTheTemplatesAndKeepsTheInputWhenAsked() throws Exception {
         EluJsonTransformer t = transformer("/user/embedding", "d_{name}", "{name}_da", "{name}_x", Map.of());
         assertThat(transform(t, "{\"user\":{\"embedding\":[ 2.50, -1 ]}}")).isEqualTo("{\"user\":{\"embedding\":"
-                + "[2.5,-0.6321205588285577],\"d_embedding\":[1.0,0.36787944117144233],"
+                + "[2.50,-0.6321205588285577],\"d_embedding\":[1.0,0.36787944117144233],"
                 + "\"embedding_da\":[0.0,-0.6321205588285577],\"embedding_x\":[ 2.50, -1 ]}}");
         // the default /features with a template keeps its input too
         EluJsonTransformer keep = new EluJsonTransformer(ELU, OutputMode.ACTIVATION, false, 0, 8,

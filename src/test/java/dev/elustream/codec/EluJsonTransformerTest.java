@@ -7,6 +7,10 @@ import static dev.elustream.codec.JsonTestSupport.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.core.io.NumberOutput;
+import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ActivationKind;
+import dev.elustream.math.Activations;
 import dev.elustream.math.Elu;
 import dev.elustream.math.Kernel;
 import java.util.SplittableRandom;
@@ -124,25 +128,69 @@ class EluJsonTransformerTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
-            4.9e-324                 | 4.9E-324
+            4.9e-324                 | 4.9e-324
             4.9E-324                 | 4.9E-324
             2e-324                   | 0.0
             1e-400                   | 0.0
-            2.2250738585072011e-308  | 2.225073858507201E-308
-            1.7976931348623157e308   | 1.7976931348623157E308
-            9007199254740993         | 9.007199254740992E15
-            12345678901234567890123  | 1.2345678901234568E22
-            1.50                     | 1.5
+            2.2250738585072011e-308  | 2.2250738585072011e-308
+            1.7976931348623157e308   | 1.7976931348623157e308
+            9007199254740993         | 9007199254740993.0
+            1.50                     | 1.50
             100                      | 100.0
-            1E2                      | 100.0
+            1E2                      | 1E2
             0.1                      | 0.1
-            1e7                      | 1.0E7
-            1e-300                   | 1.0E-300
+            1e7                      | 1e7
+            1e-300                   | 1e-300
+            0.000000000000000000001  | 0.000000000000000000001
+            0.1000000000000000055511 | 0.1000000000000000055511
+            0.100000000000000005551115 | 0.1
+            0.1000000000000000055511151231257827021181583404541015625 | 0.1
+            1234567890123456789012   | 1234567890123456789012.0
+            12345678901234567890123  | 1.2345678901234568E22
             """)
-    void readsNumbersToTheCorrectlyRoundedDoubleAndWritesThemInDoubleToStringForm(String in, String out)
-            throws Exception {
-        assertThat(transform(activation(), "{\"features\":[" + in + "]}")).isEqualTo("{\"features\":[" + out + "]}");
+    void writesAPositiveNumberBackAsItsOwnTokenAndAnIntegerWithAFraction(String in, String out) throws Exception {
+        // f(x) = x above 0: the token reads back as exactly the double it was read as, so it is not
+        // formatted again; an integer token gets ".0", so a typed reader still sees a fraction. A
+        // token longer than the longest formatted double is formatted instead.
+        for (EluJsonTransformer transformer : new EluJsonTransformer[] {activation(), both()}) {
+            byte[] written = transformer.transform(utf8("{\"features\":[" + in + "]}"));
+            assertThat(text(written)).startsWith("{\"features\":[" + out + "]");
+            assertThat(bits(numbers(written, "features"))).containsExactly(bits(new double[] {Double.parseDouble(in)}));
+        }
     }
+
+    @Test
+    void copiesPositiveTokensAlsoInRecordsTheJacksonPathReads() throws Exception {
+        // An escaped member name leaves the record to Jackson: its output is the same as the scanner's.
+        String scanned = transform(both(), "{\"features\":[1.50,-1E2,7,2.5e-3]}");
+        String jackson = transform(both(), "{\"feat\\u0075res\":[1.50,-1E2,7,2.5e-3]}");
+        assertThat(scanned).isEqualTo("{\"features\":[1.50,-1.0,7.0,2.5e-3],\"derivative\":[1.0,3.720075976020836E-44,1.0,1.0]}");
+        assertThat(jackson).isEqualTo(scanned);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', textBlock = """
+            -4.9e-324                | -4.9E-324
+            -1e-400                  | -0.0
+            -1.50                    | -0.7768698398515702
+            -1E2                     | -1.0
+            -1e-7                    | -9.999999500000016E-8
+            -0.001                   | -9.995001666250085E-4
+            """)
+    void writesOtherResultsInDoubleToStringForm(String in, String out) throws Exception {
+        // The scalar kernel: its results are Math.expm1's, whose last bit the vector kernel may not share.
+        EluJsonTransformer scalar = new EluJsonTransformer(Elu.withAlpha(1.0, Kernel.SCALAR), OutputMode.ACTIVATION, 0, 8);
+        assertThat(transform(scalar, "{\"features\":[" + in + "]}")).isEqualTo("{\"features\":[" + out + "]}");
+    }
+
+    @Test
+    void writesEveryResultInDoubleToStringFormForAnActivationThatIsNotTheIdentityAbove0() throws Exception {
+        ActivationFunction selu = Activations.of(ActivationKind.SELU, ActivationKind.SELU_ALPHA);
+        EluJsonTransformer transformer = new EluJsonTransformer(selu, OutputMode.ACTIVATION, 0, 8);
+        assertThat(transform(transformer, "{\"features\":[1.50,1E2]}")).isEqualTo("{\"features\":["
+                + NumberOutput.toString(selu.value(1.5), true) + "," + NumberOutput.toString(selu.value(100), true) + "]}");
+    }
+
 
     @Test
     void roundTripsRandomDoublesExactly() throws Exception {

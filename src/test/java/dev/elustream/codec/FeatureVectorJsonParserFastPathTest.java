@@ -259,7 +259,7 @@ class FeatureVectorJsonParserFastPathTest {
         } catch (VectorRejectedException e) {
             return "too large";
         }
-        parser.write(out, value, x, negated, doubled);
+        parser.write(out, value, x, negated, doubled, true, false);
         StringBuilder leaves = new StringBuilder();
         for (FeatureVectorJsonParser.Leaf leaf : parser.leaves()) {
             leaves.append(leaf.offset).append('+').append(leaf.count).append(" rows ").append(leaf.rows).append('x')

@@ -451,7 +451,7 @@ class RawTensorTransformerTest {
     }
 
     /** One row of a reference file: x, alpha, f, f', df/dalpha. */
-    private record Row(double x, double alpha, double value, double derivative, double alphaGradient) {
+    record Row(double x, double alpha, double value, double derivative, double alphaGradient) {
         double get(String block) {
             return switch (block) {
                 case "value" -> value;
@@ -462,7 +462,7 @@ class RawTensorTransformerTest {
     }
 
     /** The committed references of the activation (ELU's alpha gradient is a file of its own). */
-    private static List<Row> reference(ActivationKind kind) throws IOException {
+    static List<Row> reference(ActivationKind kind) throws IOException {
         return switch (kind) {
             case ELU -> {
                 List<double[]> values = csv("/elu-reference.csv");

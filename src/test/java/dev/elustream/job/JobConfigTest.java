@@ -3,6 +3,7 @@ package dev.elustream.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.VectorFormat;
@@ -420,6 +421,47 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.fromMap(m))
                 .isInstanceOf(ConfigException.class)
                 .hasMessage(message);
+    }
+
+    @Test
+    void jsonResultsAreFloat64UnlessPrecisionFloat32IsAsked() {
+        JobConfig f64 = JobConfig.fromMap(minimal());
+        assertThat(f64.eluSettings().precision()).isEqualTo(ElementType.FLOAT64);
+        assertThat(f64.describe()).contains("  precision = float64\n");
+        assertThat(f64.eluSettings().operatorName()).isEqualTo("ELU (alpha=1.0, mode=both)");
+
+        JobConfig f32 = JobConfig.fromMap(with("precision", "Float32"));
+        assertThat(f32.eluSettings().precision()).isEqualTo(ElementType.FLOAT32);
+        assertThat(f32.describe()).contains("  precision = float32\n");
+        assertThat(f32.eluSettings().operatorName()).isEqualTo("ELU (alpha=1.0, mode=both, float32)");
+        assertThat(JobConfig.fromMap(with("format", "binary")).describe()).doesNotContain("precision");
+    }
+
+    @ParameterizedTest(name = "format={0} precision={1}")
+    @CsvSource(delimiter = '|', value = {
+        "json|float16|precision must be one of float64, float32, got 'float16'",
+        "json|''|precision must be one of float64, float32, got ''",
+        "binary|float32|precision applies to format json only: binary values are written in the input's element type; remove it, got 'float32' with format binary",
+        "raw-float32|float64|precision applies to format json only: raw-float32 values are written in the input's element type; remove it, got 'float64' with format raw-float32",
+    })
+    void refusesAPrecisionTheFormatCannotTakeNamingBoth(String format, String precision, String message) {
+        Map<String, String> m = with("format", format);
+        m.put("precision", precision);
+        assertThatThrownBy(() -> JobConfig.fromMap(m))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(message);
+    }
+
+    @Test
+    void refusesAnAlphaAFloatCannotHoldWithPrecisionFloat32() {
+        Map<String, String> m = with("precision", "float32");
+        m.put("alpha", "1e39");
+        assertThatThrownBy(() -> JobConfig.fromMap(m))
+                .isInstanceOf(ConfigException.class)
+                .hasMessage("alpha must be at most 3.4028235E38 with precision float32, whose results must fit a float,"
+                        + " got '1e39'");
+        m.put("alpha", "3.4e38");
+        assertThat(JobConfig.fromMap(m).eluSettings().alpha()).isEqualTo(3.4e38);
     }
 
     @Test

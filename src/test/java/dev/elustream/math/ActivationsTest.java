@@ -26,6 +26,31 @@ class ActivationsTest {
     }
 
     @Test
+    void eluAndCeluAreTheIdentityAbove0AndNotPositiveElsewhereSeluIsNot() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        for (ActivationFunction f : new ActivationFunction[] {
+                Activations.of(ActivationKind.ELU, 0.0), Activations.of(ActivationKind.ELU, 1.0),
+                Activations.of(ActivationKind.ELU, 3.5), Activations.of(ActivationKind.CELU, 0.25),
+                Activations.of(ActivationKind.CELU, 1.0)}) {
+            assertThat(f.identityAbove0()).as("%s", f.kind()).isTrue();
+            double[] x = {Double.MIN_VALUE, 1e-300, 1.0, Double.MAX_VALUE, -0.0, 0.0, -Double.MIN_VALUE, -1e-300, -1.0,
+                -Double.MAX_VALUE, random.nextDouble(), -random.nextDouble()};
+            double[] arrays = new double[x.length];
+            f.values(x, arrays, x.length);
+            for (int i = 0; i < x.length; i++) {
+                for (double y : new double[] {f.value(x[i]), arrays[i]}) {
+                    if (x[i] > 0.0) {
+                        assertThat(y).as("%s(%s)", f.kind(), x[i]).isEqualTo(x[i]);
+                    } else {
+                        assertThat(y > 0.0).as("%s(%s) = %s", f.kind(), x[i], y).isFalse();
+                    }
+                }
+            }
+        }
+        assertThat(Activations.of(ActivationKind.SELU).identityAbove0()).isFalse();
+    }
+
+    @Test
     void defaultsToAlphaOneAndSelusOwnAlpha() {
         assertThat(Activations.defaultAlpha(ActivationKind.ELU)).isEqualTo(1.0);
         assertThat(Activations.defaultAlpha(ActivationKind.CELU)).isEqualTo(1.0);
