@@ -25,7 +25,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * The JSON codec on records of 64 or 1024 elements, {@code {"id":"sensor-00042","features":[...],
  * "ts":1764258000000}}, with the ELU (alpha 1): {@link #transformBoth} and {@link #transformActivation}
  * are the public {@link EluJsonTransformer#transform} (parse + compute + write, mode both and mode
- * activation), {@link #parse} and {@link #write} its two halves alone (the package-private parser
+ * activation; {@link #transformBothFloat32} with {@code precision=float32}), {@link #parse} and {@link #write} its two halves alone (the package-private parser
  * and output buffer), {@link #copy} a copy of the record's bytes beside them. One op is one record:
  * run with {@code -prof gc}, {@code gc.alloc.rate.norm} is the bytes allocated per record. {@code transform} returns a fresh array by contract, so its
  * allocation is at least the output's size (reported in the setup's log line).
@@ -64,6 +64,7 @@ public class JsonCodecBench {
     private int next;
     private EluJsonTransformer both;
     private EluJsonTransformer activationOnly;
+    private EluJsonTransformer bothFloat32;
     private FeatureVectorJsonParser parser;
     private OutputBuffer out;
 
@@ -75,6 +76,8 @@ public class JsonCodecBench {
         ActivationFunction elu = Activations.of(ActivationKind.ELU, 1.0);
         both = new EluJsonTransformer(elu, OutputMode.BOTH, 0, 65_536);
         activationOnly = new EluJsonTransformer(elu, OutputMode.ACTIVATION, 0, 65_536);
+        bothFloat32 = new EluJsonTransformer(elu, OutputMode.BOTH, false, 0, 65_536, JsonVectorFields.defaults(),
+                BinaryVectors.ElementType.FLOAT32);
         parser = new FeatureVectorJsonParser(0, 65_536);
         out = new OutputBuffer(1024);
 
@@ -127,6 +130,12 @@ public class JsonCodecBench {
     @Benchmark
     public byte[] transformBoth() throws VectorRejectedException {
         return both.transform(records[advance()]);
+    }
+
+    /** Mode both with {@code precision=float32}: every result rounded to float and written in its shortest form. */
+    @Benchmark
+    public byte[] transformBothFloat32() throws VectorRejectedException {
+        return bothFloat32.transform(records[advance()]);
     }
 
     @Benchmark

@@ -1,6 +1,9 @@
 package dev.elustream.codec;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.math.BigInteger;
+import java.nio.ByteOrder;
 
 /**
  * Writes a finite double as the shortest decimal that reads back as exactly that double, in the form
@@ -43,6 +46,8 @@ final class DoubleWriter {
     private static final long[] G = powersOfTen();
 
     private static final long[] POW10 = new long[H + 1];
+
+    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     /** "00", "01", ..., "99", two bytes each. */
     private static final byte[] DIGIT_PAIRS = new byte[200];
@@ -255,31 +260,44 @@ final class DoubleWriter {
         return e;
     }
 
-    /** Writes the {@code len} decimal digits of {@code f} (f < 10^len) at {@code pos}, leading zeros included. */
+    /**
+     * Writes the {@code len} decimal digits of {@code f} (f < 10^len, len <= 17) at {@code pos}, leading
+     * zeros included, eight at a time; it may also write up to 7 bytes after them, which the room the
+     * callers were given holds.
+     */
     private static void writeDigits(long f, int len, byte[] buf, int pos) {
-        int i = pos + len;
-        long rest = f;
-        if (len > 8) {
-            long high = rest / 100_000_000;
-            int low = (int) (rest - high * 100_000_000);
-            for (int j = 0; j < 4; j++) {
-                int pair = low % 100;
-                low /= 100;
-                buf[--i] = DIGIT_PAIRS[2 * pair + 1];
-                buf[--i] = DIGIT_PAIRS[2 * pair];
-            }
-            rest = high;
+        if (len <= 8) {
+            // The last len of the 8 digits, moved to the front (the zero bytes behind them are scratch).
+            LONGS.set(buf, pos, eightDigits((int) f) >>> (8 * (8 - len)));
+            return;
         }
-        int r = (int) rest;
-        while (i - pos >= 2) {
-            int pair = r % 100;
-            r /= 100;
-            buf[--i] = DIGIT_PAIRS[2 * pair + 1];
-            buf[--i] = DIGIT_PAIRS[2 * pair];
+        long high = f / 100_000_000;
+        int low = (int) (f - high * 100_000_000);
+        int highLength = len - 8;
+        if (highLength == 9) {
+            buf[pos] = (byte) ('0' + high / 100_000_000);
+            LONGS.set(buf, pos + 1, eightDigits((int) (high % 100_000_000)));
+        } else {
+            LONGS.set(buf, pos, eightDigits((int) high) >>> (8 * (8 - highLength)));
         }
-        if (i > pos) {
-            buf[--i] = (byte) ('0' + r);
-        }
+        LONGS.set(buf, pos + highLength, eightDigits(low));
+    }
+
+    /**
+     * The 8 decimal digits of {@code v} (0 <= v < 10^8) as ASCII, the first digit in the lowest byte
+     * (little-endian memory order): each halving of the digit groups is one multiplication on all the
+     * groups at once (Paul Khuong's method, as Daniel Lemire describes it).
+     */
+    static long eightDigits(int v) {
+        long abcd = v / 10_000;
+        long efgh = v - abcd * 10_000;
+        long merged = abcd | efgh << 32;
+        long top = (merged * 10_486L >>> 20) & (0x7FL << 32 | 0x7FL); // each half / 100
+        long bottom = merged - 100L * top;                           // each half % 100
+        long hundreds = bottom << 16 | top;                          // 4 lanes of 16 bits, two digits each
+        long tens = (hundreds * 103L >>> 10) & 0x000F_000F_000F_000FL; // each lane / 10
+        tens |= (hundreds - 10L * tens) << 8;                         // and % 10 in the byte above
+        return tens + 0x3030_3030_3030_3030L;
     }
 
     /** floor(log10(2^e)) for |e| <= 5456721. */

@@ -197,4 +197,34 @@ class DoubleWriterTest {
         BigDecimal stripped = x.stripTrailingZeros();
         return stripped.precision() - 1 - stripped.scale();
     }
+
+    @Test
+    void eightDigitsAreTheAsciiDigitsOfEveryValueBelowTenToTheEighthAndReadBackAsIt() {
+        for (int v = 0; v < 100_000_000; v++) {
+            long digits = DoubleWriter.eightDigits(v);
+            int rest = v;
+            for (int b = 7; b >= 0; b--) {
+                if ((digits >>> (8 * b) & 0xFF) != '0' + rest % 10) {
+                    throw new AssertionError("eightDigits(" + v + ") = " + Long.toHexString(digits));
+                }
+                rest /= 10;
+            }
+            if (!FeatureVectorJsonParser.isEightDigits(digits) || FeatureVectorJsonParser.eightDigitsValue(digits) != v) {
+                throw new AssertionError("the parser reads " + Long.toHexString(digits) + " as "
+                        + FeatureVectorJsonParser.eightDigitsValue(digits) + ", expected " + v);
+            }
+        }
+    }
+
+    @Test
+    void isEightDigitsRefusesEveryNonDigitByteInEveryPosition() {
+        long zeros = 0x3030_3030_3030_3030L;
+        for (int position = 0; position < 8; position++) {
+            for (int b = 0; b < 256; b++) {
+                long chunk = zeros & ~(0xFFL << (8 * position)) | (long) b << (8 * position);
+                assertThat(FeatureVectorJsonParser.isEightDigits(chunk)).as("byte %s at %s", b, position)
+                        .isEqualTo(b >= '0' && b <= '9');
+            }
+        }
+    }
 }
