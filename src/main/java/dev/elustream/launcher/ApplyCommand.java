@@ -29,6 +29,7 @@ final class ApplyCommand {
     static final String USAGE = String.join("\n",
             "  apply [--job FILE] [--activation elu|selu|celu] [--alpha A] [--mode both|activation]",
             "        [--alpha-gradient true|false] [--dimension N] [--max-dimension N] [--format json]",
+            "        [--precision float64|float32]",
             "        [--vector-fields POINTERS] [--derivative-name T] [--alpha-gradient-name T] [--input-name T]",
             "        [--vector-name.POINTER NAME]",
             "      Reads JSON values, one per line, on stdin; writes what the job would write to the output",
@@ -71,7 +72,8 @@ final class ApplyCommand {
                     + values.get(JobConfig.FORMAT) + " is not line-based text: use format json");
         }
         EluJsonTransformer transformer = new EluJsonTransformer(settings.activationFunction(), settings.mode(),
-                settings.alphaGradient(), settings.dimension(), settings.maxDimension(), settings.jsonFields());
+                settings.alphaGradient(), settings.dimension(), settings.maxDimension(), settings.jsonFields(),
+                settings.precision());
         return filter(transformer, stdin, stdout, stderr);
     }
 

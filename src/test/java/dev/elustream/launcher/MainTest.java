@@ -37,6 +37,16 @@ class MainTest {
     }
 
     @Test
+    void applyWritesFloat32ResultsWithPrecisionFloat32() {
+        int rc = apply("{\"features\":[1.5,-2,0.1]}\n", "--precision", "float32");
+        assertThat(rc).isZero();
+        assertThat(out.toString(UTF_8)).isEqualTo("{\"features\":[1.5,"
+                + com.fasterxml.jackson.core.io.NumberOutput.toString((float) Math.expm1(-2.0), true) + ",0.1],\"derivative\":[1.0,"
+                + com.fasterxml.jackson.core.io.NumberOutput.toString((float) Math.exp(-2.0), true) + ",1.0]}\n");
+        assertThat(err.toString(UTF_8)).isEmpty();
+    }
+
+    @Test
     void applyReportsRejectedLinesOnStderrAndExitsOne() {
         int rc = apply("{\"features\":[1]}\n[1]\r\n{\"features\":[-1]}\n\n{\"features\":[2]}", "--alpha", "0.5",
                 "--mode", "activation");
@@ -117,6 +127,7 @@ class MainTest {
     private static final String APPLY_USAGE =
             "  apply [--job FILE] [--activation elu|selu|celu] [--alpha A] [--mode both|activation]\n"
             + "        [--alpha-gradient true|false] [--dimension N] [--max-dimension N] [--format json]\n"
+            + "        [--precision float64|float32]\n"
             + "        [--vector-fields POINTERS] [--derivative-name T] [--alpha-gradient-name T] [--input-name T]\n"
             + "        [--vector-name.POINTER NAME]\n"
             + "      Reads JSON values, one per line, on stdin; writes what the job would write to the output\n"
