@@ -10,7 +10,7 @@
 # the copy's where bytes set the pace), its ratio to the baseline and that ratio over the ceiling, and
 # job/streams. Every system's output is checked: complete, no duplicates under exactly-once, no dead
 # letters, a sample of values (the copy byte for byte, f and f' within 2 ulp). README.md
-# ("Performance") explains the figures.
+# ("Performance") summarises the figures; src/test/perf/README.md explains them and keeps every table.
 #   usage: src/test/perf/throughput.sh [--quick] [--records N] [--dimension D]
 #            [--guarantees at-least-once,exactly-once] [--systems baseline,job,streams]
 #            [--format json|binary] [--numbers full|six] [--partitions P] [--rounds R]

@@ -25,10 +25,12 @@ import org.openjdk.jmh.infra.Blackhole;
  * The JSON codec on records of 64 or 1024 elements, {@code {"id":"sensor-00042","features":[...],
  * "ts":1764258000000}}, with the ELU (alpha 1): {@link #transformBoth} and {@link #transformActivation}
  * are the public {@link EluJsonTransformer#transform} (parse + compute + write, mode both and mode
- * activation; {@link #transformBothFloat32} with {@code precision=float32}), {@link #parse} and {@link #write} its two halves alone (the package-private parser
- * and output buffer), {@link #copy} a copy of the record's bytes beside them. One op is one record:
- * run with {@code -prof gc}, {@code gc.alloc.rate.norm} is the bytes allocated per record. {@code transform} returns a fresh array by contract, so its
- * allocation is at least the output's size (reported in the setup's log line).
+ * activation; {@link #transformBothFloat32} mode both with {@code precision=float32}), {@link #parse}
+ * and {@link #write} its two halves alone (the package-private parser and output buffer), and
+ * {@link #copy} a copy of the record's bytes beside them. One op is one record: run with
+ * {@code -prof gc}, {@code gc.alloc.rate.norm} is the bytes allocated per record. {@code transform}
+ * returns a fresh array by contract, so its allocation is at least the output's size (reported in
+ * the setup's log line).
  *
  * <p>The records are 65,536 / size distinct ones, used in turn (as {@link KernelBench} does, so that
  * the branch predictor cannot learn one record). Their features are those of
