@@ -28,7 +28,8 @@ final class ActivationPass {
         this.alphaGradient = alphaGradient;
         this.maxFiniteInput = activation.maxFiniteInput();
         this.canOverflow = maxFiniteInput != Double.MAX_VALUE;
-        this.maxFiniteFloat32Input = canOverflow ? largestFloatWithFiniteResult(activation) : Float.MAX_VALUE;
+        this.maxFiniteFloat32Input = canOverflow ? largestFloatAtMost(maxFiniteInput(activation, ElementType.FLOAT32))
+                : Float.MAX_VALUE;
     }
 
     /**
@@ -106,18 +107,12 @@ final class ActivationPass {
         return alphaGradients;
     }
 
-    /** The largest positive float x whose f(x), rounded to float, is finite (f grows with x above 0). */
-    private static float largestFloatWithFiniteResult(ActivationFunction activation) {
-        int lo = 0;
-        int hi = Float.floatToRawIntBits(Float.MAX_VALUE);
-        while (lo < hi) {
-            int mid = (lo + hi + 1) >>> 1;
-            if (Float.isFinite((float) activation.value(Float.intBitsToFloat(mid)))) {
-                lo = mid;
-            } else {
-                hi = mid - 1;
-            }
-        }
-        return Float.intBitsToFloat(lo);
+    /**
+     * The largest float not above {@code limit}: f grows with x above 0, so of the floats it is the
+     * largest x whose f(x) rounds to a finite float when {@code limit} is that largest double.
+     */
+    private static float largestFloatAtMost(double limit) {
+        float f = (float) limit;
+        return f > limit ? Math.nextDown(f) : f;
     }
 }

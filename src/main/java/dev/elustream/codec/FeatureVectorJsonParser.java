@@ -572,7 +572,6 @@ final class FeatureVectorJsonParser {
     }
 
     private void scan(byte[] value) throws VectorRejectedException {
-        record = value;
         try (JsonParser p = json.createParser(value)) {
             try {
                 JsonToken t = p.nextToken();
@@ -605,8 +604,6 @@ final class FeatureVectorJsonParser {
             throw new VectorRejectedException(RejectKind.INTERNAL,
                     "value could not be parsed: the JSON parser failed with "
                     + truncate(String.valueOf(e), MAX_JACKSON_MESSAGE_LENGTH) + "; please report it");
-        } finally {
-            record = EMPTY_RECORD; // not kept past the record
         }
     }
 
@@ -641,10 +638,6 @@ final class FeatureVectorJsonParser {
             p *= 10.0;
         }
     }
-
-    /** The record {@link #scan} reads. */
-    private byte[] record = EMPTY_RECORD;
-    private static final byte[] EMPTY_RECORD = new byte[0];
 
     /** Whether the last string {@link #skipString} read had an escape. */
     private boolean escaped;
@@ -1348,7 +1341,7 @@ final class FeatureVectorJsonParser {
     private void readValue(JsonParser p, Node node, JsonToken t, byte[] value) throws IOException {
         if (node.leaf != null) {
             node.kind = OTHER;
-            readLeaf(p, node.leaf, t);
+            readLeaf(p, node.leaf, t, value);
         } else if (t == JsonToken.START_OBJECT) {
             node.kind = OBJECT;
             readObject(p, node, value);
@@ -1363,7 +1356,7 @@ final class FeatureVectorJsonParser {
     }
 
     /** Reads a selected array, a vector or a batch; the parser is on its first token. */
-    private void readLeaf(JsonParser p, Leaf leaf, JsonToken token) throws IOException {
+    private void readLeaf(JsonParser p, Leaf leaf, JsonToken token, byte[] value) throws IOException {
         leaf.reached = true;
         // Only a kept input needs the array's offsets (each location is an object).
         boolean keep = leaf.inputOpen != null;
@@ -1380,9 +1373,9 @@ final class FeatureVectorJsonParser {
         }
         JsonToken t = p.nextToken();
         if (t == JsonToken.START_ARRAY) {
-            readBatch(p, leaf, t);
+            readBatch(p, leaf, t, value);
         } else {
-            int n = readNumbers(p, leaf, t, -1);
+            int n = readNumbers(p, leaf, t, -1, value);
             leaf.rowLength = n;
             if (n == 0) {
                 report(EMPTY, RejectKind.FEATURES_EMPTY, leaf.label + " is empty");
@@ -1396,7 +1389,7 @@ final class FeatureVectorJsonParser {
     }
 
     /** Reads the rows of a batch; the parser is on the first row's START_ARRAY. */
-    private void readBatch(JsonParser p, Leaf leaf, JsonToken first) throws IOException {
+    private void readBatch(JsonParser p, Leaf leaf, JsonToken first, byte[] value) throws IOException {
         int r = 0;
         int firstLength = -1;
         int raggedRow = -1;
@@ -1412,7 +1405,7 @@ final class FeatureVectorJsonParser {
                 p.skipChildren();
                 continue;
             }
-            int n = readNumbers(p, leaf, p.nextToken(), r);
+            int n = readNumbers(p, leaf, p.nextToken(), r, value);
             if (n == 0) {
                 report(EMPTY, RejectKind.FEATURES_EMPTY, leaf.elements + "[" + r + "] is empty");
             } else if (n <= maxDimension) {
@@ -1443,7 +1436,7 @@ final class FeatureVectorJsonParser {
      * into features(); the parser is on the first element's token. Returns how many there are, up to
      * max-dimension + 1. Reasons name the elements as {@code features[i]}, {@code /batch[r][i]}.
      */
-    private int readNumbers(JsonParser p, Leaf leaf, JsonToken first, int row) throws IOException {
+    private int readNumbers(JsonParser p, Leaf leaf, JsonToken first, int row, byte[] value) throws IOException {
         int n = 0;
         boolean tooLong = false;
         for (JsonToken t = first; t != JsonToken.END_ARRAY; t = p.nextToken()) {
@@ -1473,7 +1466,7 @@ final class FeatureVectorJsonParser {
                 if (d > 0.0) {
                     // Only on this slow path does finding the token cost an allocation (its location).
                     int start = (int) p.currentTokenLocation().getByteOffset();
-                    int end = start < 0 ? NO : skipNumber(record, start);
+                    int end = start < 0 ? NO : skipNumber(value, start);
                     boolean integer = t == JsonToken.VALUE_NUMBER_INT;
                     if (end > 0 && end - start + (integer ? 2 : 0) <= MAX_COPIED_TOKEN) {
                         tokens[2 * length] = start;
@@ -1518,15 +1511,11 @@ final class FeatureVectorJsonParser {
      */
     void write(OutputBuffer out, byte[] value, double[] values, @Nullable double[] derivatives,
             @Nullable double[] alphaGradients, boolean copyPositives, boolean float32) {
-        this.float32 = float32;
-        writeContainer(out, root, value, values, derivatives, alphaGradients, copyPositives && !float32);
+        writeContainer(out, root, value, values, derivatives, alphaGradients, copyPositives && !float32, float32);
     }
 
-    /** Whether the record being written is written in float32. */
-    private boolean float32;
-
     private void writeContainer(OutputBuffer out, Node node, byte[] value, double[] values,
-            @Nullable double[] derivatives, @Nullable double[] alphaGradients, boolean copyPositives) {
+            @Nullable double[] derivatives, @Nullable double[] alphaGradients, boolean copyPositives, boolean float32) {
         boolean object = node.kind == OBJECT;
         out.append(object ? (byte) '{' : (byte) '[');
         int[] spans = node.spans;
@@ -1545,18 +1534,18 @@ final class FeatureVectorJsonParser {
                 out.append(child.memberOpen, 0, child.memberOpen.length);
             }
             if (child.leaf != null) {
-                writeNumbers(out, child.leaf, values, copyPositives ? value : null);
+                writeNumbers(out, child.leaf, values, copyPositives ? value : null, float32);
             } else {
-                writeContainer(out, child, value, values, derivatives, alphaGradients, copyPositives);
+                writeContainer(out, child, value, values, derivatives, alphaGradients, copyPositives, float32);
             }
             for (Leaf leaf : child.anchored) {
                 if (leaf.derivativeOpen != null) {
                     out.append(leaf.derivativeOpen, 0, leaf.derivativeOpen.length);
-                    writeNumbers(out, leaf, derivatives, null);
+                    writeNumbers(out, leaf, derivatives, null, float32);
                 }
                 if (leaf.alphaGradientOpen != null) {
                     out.append(leaf.alphaGradientOpen, 0, leaf.alphaGradientOpen.length);
-                    writeNumbers(out, leaf, alphaGradients, null);
+                    writeNumbers(out, leaf, alphaGradients, null, float32);
                 }
                 if (leaf.inputOpen != null) {
                     out.append(leaf.inputOpen, 0, leaf.inputOpen.length);
@@ -1569,26 +1558,27 @@ final class FeatureVectorJsonParser {
 
     /**
      * Writes a selected array's numbers from {@code source} in its shape; with {@code input}, the
-     * positive ones as their tokens there.
+     * positive ones as their tokens there; with {@code float32}, each rounded to float.
      */
-    private void writeNumbers(OutputBuffer out, Leaf leaf, double[] source, @Nullable byte[] input) {
+    private void writeNumbers(OutputBuffer out, Leaf leaf, double[] source, @Nullable byte[] input, boolean float32) {
         out.append((byte) '[');
         if (leaf.rows < 0) {
-            appendNumbers(out, source, leaf.offset, leaf.count, input);
+            appendNumbers(out, source, leaf.offset, leaf.count, input, float32);
         } else {
             for (int r = 0; r < leaf.rows; r++) {
                 if (r > 0) {
                     out.append((byte) ',');
                 }
                 out.append((byte) '[');
-                appendNumbers(out, source, leaf.offset + r * leaf.rowLength, leaf.rowLength, input);
+                appendNumbers(out, source, leaf.offset + r * leaf.rowLength, leaf.rowLength, input, float32);
                 out.append((byte) ']');
             }
         }
         out.append((byte) ']');
     }
 
-    private void appendNumbers(OutputBuffer out, double[] values, int from, int n, @Nullable byte[] input) {
+    private void appendNumbers(OutputBuffer out, double[] values, int from, int n, @Nullable byte[] input,
+            boolean float32) {
         for (int i = from; i < from + n; i++) {
             if (i > from) {
                 out.append((byte) ',');
