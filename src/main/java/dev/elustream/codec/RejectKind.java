@@ -51,6 +51,10 @@ public enum RejectKind {
     WRONG_LENGTH("wrongLength"),
     /** A batch (an array of arrays) whose elements are not all rows of numbers of one length. */
     RAGGED_BATCH("raggedBatch"),
+    /** An Avro or Protobuf value that its schema cannot decode: truncated, corrupted, trailing bytes. */
+    INVALID_ENCODING("invalidEncoding"),
+    /** An Avro single-object value without the marker, or with the fingerprint of another schema. */
+    UNKNOWN_SCHEMA("unknownSchema"),
     /** A failure of the job itself (a bug), not of the record. */
     INTERNAL("internal");
 

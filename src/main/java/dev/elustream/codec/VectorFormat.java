@@ -13,7 +13,11 @@ public enum VectorFormat {
     /** Nothing but float32 elements, no header ({@link RawTensors}); see {@link RawTensorTransformer}. */
     RAW_FLOAT32(ElementType.FLOAT32),
     /** Nothing but float64 elements, no header ({@link RawTensors}); see {@link RawTensorTransformer}. */
-    RAW_FLOAT64(ElementType.FLOAT64);
+    RAW_FLOAT64(ElementType.FLOAT64),
+    /** Avro records of a configured writer schema ({@link AvroRecordSchema}). */
+    AVRO(null),
+    /** Protobuf messages of a configured descriptor ({@link ProtobufRecordSchema}). */
+    PROTOBUF(null);
 
     private final ElementType rawElementType;
 
@@ -26,7 +30,12 @@ public enum VectorFormat {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
-    /** The element type of a raw format; empty for JSON and binary, which say it themselves (or are text). */
+    /** Whether values are records of a schema the job is given (Avro, Protobuf): {@link RecordSchema}. */
+    public boolean hasSchema() {
+        return this == AVRO || this == PROTOBUF;
+    }
+
+    /** The element type of a raw format; empty for the others, which say it themselves (or are text). */
     public Optional<ElementType> rawElementType() {
         return Optional.ofNullable(rawElementType);
     }

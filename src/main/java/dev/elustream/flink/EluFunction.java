@@ -81,6 +81,8 @@ public final class EluFunction extends ProcessFunction<KafkaRecord, KafkaRecord>
             case RAW_FLOAT64 -> new RawTensorTransformer(settings.activationFunction(), settings.mode(),
                     settings.alphaGradient(), settings.dimension(), settings.maxDimension(), ElementType.FLOAT64,
                     settings.byteOrder());
+            case AVRO, PROTOBUF -> settings.schema().transformer(settings.activationFunction(), settings.dimension(),
+                    settings.maxDimension());
         };
         metrics = new EluMetrics(getRuntimeContext().getMetricGroup());
         // Which kernel a TaskManager runs depends on its JVM's flags (--add-modules jdk.incubator.vector).

@@ -4,6 +4,7 @@ import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.JsonVectorFields;
 import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
+import dev.elustream.codec.RecordSchema;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.math.ActivationFunction;
 import dev.elustream.math.ActivationKind;
@@ -11,6 +12,7 @@ import dev.elustream.math.Activations;
 import java.io.Serializable;
 import java.util.Locale;
 import java.util.Objects;
+import javax.annotation.Nullable;
 
 /**
  * What the ELU operator needs to know, validated when built.
@@ -32,10 +34,12 @@ import java.util.Objects;
  * @param precision with format json: the type the results are rounded to and written in, float64
  *     (the default) or float32 (each result rounded once, written in the shortest form that reads
  *     back as that float); float64 for the other formats, whose output has the input's element type
+ * @param schema with format avro or protobuf: the schema read at start-up, with the fields and outputs
+ *     it was checked against; null for the other formats
  */
 public record EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
         int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, Endianness byteOrder,
-        JsonVectorFields jsonFields, ElementType precision)
+        JsonVectorFields jsonFields, ElementType precision, @Nullable RecordSchema schema)
         implements Serializable {
 
     /** Kafka's default max.request.size. */
@@ -74,6 +78,14 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
                 jsonFields, ElementType.FLOAT64);
     }
 
+    /** Without a schema (the settings before schema formats). */
+    public EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
+            int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, Endianness byteOrder,
+            JsonVectorFields jsonFields, ElementType precision) {
+        this(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, format, byteOrder,
+                jsonFields, precision, null);
+    }
+
     public EluSettings {
         Objects.requireNonNull(activation, "activation");
         Objects.requireNonNull(mode, "mode");
@@ -84,8 +96,13 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
                     + format.id());
         }
         Objects.requireNonNull(jsonFields, "jsonFields");
-        if (format != VectorFormat.JSON && !jsonFields.isDefault()) {
-            throw new IllegalArgumentException("vector fields other than the default apply to format json only, got "
+        if (format.hasSchema() != (schema != null) || (schema != null && schema.format() != format)) {
+            throw new IllegalArgumentException("format " + format.id() + (format.hasSchema() ? " needs its schema, got "
+                    + (schema == null ? "none" : schema.describe()) : " takes no schema, got " + schema.describe()));
+        }
+        if (format != VectorFormat.JSON && !format.hasSchema() && !jsonFields.isDefault()) {
+            throw new IllegalArgumentException("vector fields other than the default apply to formats json, avro and"
+                    + " protobuf only, got "
                     + jsonFields + " with format " + format.id());
         }
         jsonFields.check(mode, alphaGradient);
@@ -119,9 +136,10 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
     public String operatorName() {
         return activation.name() + " (" + (activation == ActivationKind.SELU ? "" : "alpha=" + alpha + ", ")
                 + "mode=" + mode.name().toLowerCase(Locale.ROOT) + (alphaGradient ? ", alpha-gradient" : "")
-                + (format == VectorFormat.JSON ? "" : ", " + format.id())
+                + (format == VectorFormat.JSON || schema != null ? "" : ", " + format.id())
                 + (byteOrder == Endianness.BIG_ENDIAN ? ", big-endian" : "")
                 + (precision == ElementType.FLOAT32 ? ", float32" : "")
+                + (schema == null ? "" : ", " + schema.describe())
                 + (jsonFields.isDefault() ? "" : ", " + jsonFields.vectorFields()) + ")";
     }
 

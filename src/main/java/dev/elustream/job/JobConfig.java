@@ -191,6 +191,9 @@ public final class JobConfig {
         boolean alphaGradient = v.bool(ALPHA_GRADIENT, false);
         OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
         VectorFormat format = v.oneOf(FORMAT, VectorFormat.class, VectorFormat.JSON);
+        if (format.hasSchema()) {
+            throw new ConfigException(FORMAT + " " + format.id() + " is not available yet");
+        }
         Optional<String> byteOrderText = v.get(BYTE_ORDER);
         if (byteOrderText.isPresent() && !format.isRaw()) {
             throw new ConfigException(BYTE_ORDER + " cannot be set with " + FORMAT + " " + format.id() + ", "

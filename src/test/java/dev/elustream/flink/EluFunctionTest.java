@@ -39,9 +39,9 @@ import org.junit.jupiter.api.Test;
 
 class EluFunctionTest {
 
-    private static final Set<RejectKind> BINARY_ONLY_KINDS = EnumSet.of(RejectKind.BAD_MAGIC,
+    private static final Set<RejectKind> NOT_JSON_KINDS = EnumSet.of(RejectKind.BAD_MAGIC,
             RejectKind.UNSUPPORTED_VERSION, RejectKind.UNKNOWN_ELEMENT_TYPE, RejectKind.INVALID_HEADER,
-            RejectKind.WRONG_LENGTH);
+            RejectKind.WRONG_LENGTH, RejectKind.INVALID_ENCODING, RejectKind.UNKNOWN_SCHEMA);
 
     private OneInputStreamOperatorTestHarness<KafkaRecord, KafkaRecord> harness;
 
@@ -306,7 +306,7 @@ class EluFunctionTest {
             for (RejectKind kind : RejectKind.values()) {
                 // the binary format's own kinds do not occur on a JSON job
                 boolean expected = kind != RejectKind.WRONG_DIMENSION && kind != RejectKind.OUTPUT_TOO_LARGE
-                        && kind != RejectKind.INTERNAL && !BINARY_ONLY_KINDS.contains(kind);
+                        && kind != RejectKind.INTERNAL && !NOT_JSON_KINDS.contains(kind);
                 assertThat(m.deadLetters(kind)).as(kind.metricName()).isEqualTo(expected ? 1 : 0);
             }
             Histogram lengths = m.histogram("elu.vectorLength");
@@ -337,7 +337,8 @@ class EluFunctionTest {
                     "elu.deadLettersByReason.memberConflict", "elu.deadLettersByReason.outputTooLarge",
                     "elu.deadLettersByReason.internal", "elu.deadLettersByReason.badMagic",
                     "elu.deadLettersByReason.unsupportedVersion", "elu.deadLettersByReason.unknownElementType",
-                    "elu.deadLettersByReason.invalidHeader", "elu.deadLettersByReason.wrongLength", "elu.deadLettersByReason.raggedBatch");
+                    "elu.deadLettersByReason.invalidHeader", "elu.deadLettersByReason.wrongLength", "elu.deadLettersByReason.raggedBatch",
+                    "elu.deadLettersByReason.invalidEncoding", "elu.deadLettersByReason.unknownSchema");
             assertThat(m.gauge("elu.negativeShare")).isEqualTo(0.0);
             assertThat(m.prometheusNames).containsEntry("elu.recordsTransformed",
                     "flink_taskmanager_job_task_operator_elu_recordsTransformed");
