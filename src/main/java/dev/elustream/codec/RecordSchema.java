@@ -22,6 +22,12 @@ public interface RecordSchema extends Serializable {
      */
     VectorTransformer transformer(ActivationFunction activation, int dimension, int maxDimension);
 
+    /**
+     * The schema of the output, for consumers: Avro's JSON of the output schema; for Protobuf, the
+     * output message's definition.
+     */
+    String outputSchemaText();
+
     /** One line for logs and the operator's name, e.g. {@code avro single-object features.avsc}. */
     String describe();
 }

@@ -32,6 +32,10 @@ public final class EluJob {
     /** Logs the configuration, checks the topics, configures env and adds the Kafka pipeline to it. */
     public static void prepare(StreamExecutionEnvironment env, JobConfig config) {
         LOG.info("Starting {} with\n{}", config.jobName(), config.describe());
+        if (config.eluSettings().schema() != null) {
+            LOG.info("The output records of {} have the schema\n{}", config.jobName(),
+                    config.eluSettings().schema().outputSchemaText());
+        }
         if (config.checkTopics()) {
             TopicCheck.check(config, TOPIC_CHECK_TIMEOUT);
             TransactionCheck.check(config, TOPIC_CHECK_TIMEOUT);

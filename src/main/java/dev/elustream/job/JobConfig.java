@@ -1,6 +1,9 @@
 package dev.elustream.job;
 
+import dev.elustream.codec.AvroEncoding;
+import dev.elustream.codec.AvroRecordSchema;
 import dev.elustream.codec.JsonVectorFields;
+import dev.elustream.codec.RecordSchema;
 import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
@@ -28,6 +31,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
+import javax.annotation.Nullable;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.util.TimeUtils;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -70,6 +74,13 @@ public final class JobConfig {
     public static final String INPUT_NAME = JsonVectorFields.KEY_INPUT_NAME;
     /** Keys under this prefix name the vector of one pointer of vector-fields, e.g. {@code vector-name./vectors/0}. */
     public static final String VECTOR_NAME_PREFIX = JsonVectorFields.KEY_VECTOR_NAME_PREFIX;
+    public static final String AVRO_SCHEMA = AvroRecordSchema.KEY_SCHEMA;
+    public static final String AVRO_ENCODING = AvroRecordSchema.KEY_ENCODING;
+    public static final String PROTOBUF_DESCRIPTOR = "protobuf-descriptor";
+    public static final String PROTOBUF_MESSAGE = "protobuf-message";
+    public static final String PROTOBUF_OUTPUT_MESSAGE = "protobuf-output-message";
+    /** Keys whose values are files: in a job file, a relative path is relative to the job file's folder. */
+    public static final Set<String> FILE_KEYS = Set.of(AVRO_SCHEMA, PROTOBUF_DESCRIPTOR);
     /** Keys under this prefix go, without it, to every Kafka client of the job. */
     public static final String KAFKA_PREFIX = "kafka.";
 
@@ -80,7 +91,8 @@ public final class JobConfig {
      * vector-name.*: what {@code apply} takes too.
      */
     public static final Set<String> RECORD_KEYS = Set.of(ACTIVATION, ALPHA, ALPHA_GRADIENT, MODE, FORMAT, DIMENSION,
-            MAX_DIMENSION, BYTE_ORDER, PRECISION, VECTOR_FIELDS, DERIVATIVE_NAME, ALPHA_GRADIENT_NAME, INPUT_NAME);
+            MAX_DIMENSION, BYTE_ORDER, PRECISION, VECTOR_FIELDS, DERIVATIVE_NAME, ALPHA_GRADIENT_NAME, INPUT_NAME,
+            AVRO_SCHEMA, AVRO_ENCODING, PROTOBUF_DESCRIPTOR, PROTOBUF_MESSAGE, PROTOBUF_OUTPUT_MESSAGE);
 
     /** Every key a job file may set, outside kafka.* and vector-name.*. */
     public static final Set<String> KEYS = union(RECORD_KEYS, Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC,
@@ -191,9 +203,9 @@ public final class JobConfig {
         boolean alphaGradient = v.bool(ALPHA_GRADIENT, false);
         OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
         VectorFormat format = v.oneOf(FORMAT, VectorFormat.class, VectorFormat.JSON);
-        if (format.hasSchema()) {
-            throw new ConfigException(FORMAT + " " + format.id() + " is not available yet");
-        }
+        v.refuseUnless(format == VectorFormat.AVRO, format, AVRO_SCHEMA, AVRO_ENCODING);
+        v.refuseUnless(format == VectorFormat.PROTOBUF, format, PROTOBUF_DESCRIPTOR, PROTOBUF_MESSAGE,
+                PROTOBUF_OUTPUT_MESSAGE);
         Optional<String> byteOrderText = v.get(BYTE_ORDER);
         if (byteOrderText.isPresent() && !format.isRaw()) {
             throw new ConfigException(BYTE_ORDER + " cannot be set with " + FORMAT + " " + format.id() + ", "
@@ -219,8 +231,9 @@ public final class JobConfig {
                     + "), got '" + dimension + "'");
         }
         JsonVectorFields fields = v.jsonFields(format, mode, alphaGradient);
+        RecordSchema schema = v.recordSchema(format, fields, mode, alphaGradient);
         return new EluSettings(activation, alpha, mode, alphaGradient, dimension, maxDimension, maxRequestSize,
-                format, byteOrder, fields, precision);
+                format, byteOrder, fields, precision, schema);
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {
@@ -329,7 +342,12 @@ public final class JobConfig {
         }
         Map<String, String> out = new TreeMap<>();
         for (String name : props.stringPropertyNames()) {
-            out.put(name, props.getProperty(name).trim());
+            String value = props.getProperty(name).trim();
+            if (FILE_KEYS.contains(name) && !value.isEmpty()) {
+                Path parent = file.toAbsolutePath().getParent();
+                value = parent == null ? value : parent.resolve(value).normalize().toString();
+            }
+            out.put(name, value);
         }
         return out;
     }
@@ -421,8 +439,13 @@ public final class JobConfig {
             m.put(BYTE_ORDER, eluSettings.byteOrder().id());
         }
         JsonVectorFields fields = eluSettings.jsonFields();
-        if (eluSettings.format() == VectorFormat.JSON) {
-            m.put(PRECISION, eluSettings.precision().label());
+        if (eluSettings.schema() != null) {
+            m.put("schema", eluSettings.schema().describe());
+        }
+        if (eluSettings.format() == VectorFormat.JSON || eluSettings.format().hasSchema()) {
+            if (eluSettings.format() == VectorFormat.JSON) {
+                m.put(PRECISION, eluSettings.precision().label());
+            }
             m.put(VECTOR_FIELDS, fields.vectorFields());
             fields.derivativeName().ifPresent(t -> m.put(DERIVATIVE_NAME, t));
             fields.alphaGradientName().ifPresent(t -> m.put(ALPHA_GRADIENT_NAME, t));
@@ -588,6 +611,31 @@ public final class JobConfig {
             throw new ConfigException(key + " must be one of " + String.join(", ", names) + ", got '" + v.get() + "'");
         }
 
+        /** Refuses each of {@code keys} that is set unless {@code applies}, naming the format. */
+        void refuseUnless(boolean applies, VectorFormat format, String... keys) {
+            for (String key : keys) {
+                if (!applies && values.containsKey(key)) {
+                    throw new ConfigException(key + " applies to " + FORMAT + " " + key.substring(0, key.indexOf('-'))
+                            + " only, not " + format.id() + "; remove it, got '" + values.get(key) + "'");
+                }
+            }
+        }
+
+        /** The schema of format avro or protobuf, read from its file and checked; null for the other formats. */
+        @Nullable
+        RecordSchema recordSchema(VectorFormat format, JsonVectorFields fields, OutputMode mode, boolean alphaGradient) {
+            try {
+                return switch (format) {
+                    case AVRO -> AvroRecordSchema.load(Path.of(required(AVRO_SCHEMA)),
+                            oneOf(AVRO_ENCODING, AvroEncoding.class, AvroEncoding.BINARY), fields, mode, alphaGradient);
+                    case PROTOBUF -> throw new ConfigException(FORMAT + " protobuf is not available yet");
+                    default -> null;
+                };
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(e.getMessage(), e);
+            }
+        }
+
         /** vector-fields and the name keys, checked against the format and the outputs of the mode. */
         JsonVectorFields jsonFields(VectorFormat format, OutputMode mode, boolean alphaGradient) {
             Map<String, String> names = new LinkedHashMap<>();
@@ -603,8 +651,8 @@ public final class JobConfig {
                     set.add(key);
                 }
             }
-            if (format != VectorFormat.JSON && !set.isEmpty()) {
-                throw new ConfigException(set.get(0) + " applies to format json only (a " + format.name()
+            if (format != VectorFormat.JSON && !format.hasSchema() && !set.isEmpty()) {
+                throw new ConfigException(set.get(0) + " applies to formats json, avro and protobuf only (a " + format.name()
                         .toLowerCase(Locale.ROOT).replace('_', '-') + " value has no members), got '"
                         + values.get(set.get(0)) + "' with " + FORMAT + " " + format.name().toLowerCase(Locale.ROOT)
                         .replace('_', '-'));

@@ -179,6 +179,10 @@ final class LocalCommand {
         out.println();
         boolean binary = config.eluSettings().format() == VectorFormat.BINARY;
         boolean raw = config.eluSettings().format().isRaw();
+        if (config.eluSettings().schema() != null) {
+            printSchemaFormat(config, out);
+            return;
+        }
         out.println("Produce a vector (key 'sensor-1'):");
         if (raw) {
             printRawProducer(config, out);
@@ -292,6 +296,24 @@ final class LocalCommand {
         } else {
             out.append(value);
         }
+    }
+
+    /** Avro (or Protobuf): no shell one-liner writes its records, so the welcome says what does. */
+    private static void printSchemaFormat(JobConfig config, PrintStream out) {
+        String b = config.bootstrapServers();
+        out.println("Produce records of " + config.eluSettings().schema().describe() + " with the format's own library"
+                + " (README.md, \"Avro\"), to " + config.inputTopic() + " on " + b + ".");
+        out.println("The output records' schema: java -jar target/elu-stream-standalone.jar schema --job JOB_FILE");
+        out.println("Read the results (" + (config.deliveryGuarantee().name().equals("EXACTLY_ONCE")
+                ? "committed on each checkpoint, every " + config.checkpointInterval().toSeconds() + " s"
+                : "at-least-once") + "):");
+        out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -f 'key=%k %S bytes\\n'");
+        out.println("Read the dead letters and their reasons:");
+        out.println("  kcat -C -b " + b + " -t " + config.deadLetterTopic() + " -o beginning -f 'key=%k headers=%h\\n'");
+        out.println("While records flow, a line every " + ProgressReporter.INTERVAL.toSeconds()
+                + " s: records/s in and out, dead letters, consumer lag (end offsets - committed offsets).");
+        out.println("(kcat: apt-get install kcat.) Press Ctrl-C to stop.");
+        out.println();
     }
 
     /** The numpy dtype of the job's raw elements, e.g. {@code '<f4'}. */

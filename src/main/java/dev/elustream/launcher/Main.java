@@ -15,7 +15,7 @@ public final class Main {
             "usage: java -jar elu-stream-standalone.jar COMMAND [OPTIONS]",
             "",
             "commands:",
-            "") + LocalCommand.USAGE + ApplyCommand.USAGE;
+            "") + LocalCommand.USAGE + ApplyCommand.USAGE + SchemaCommand.USAGE;
 
     private Main() {}
 
@@ -32,6 +32,7 @@ public final class Main {
         String commandUsage = switch (args[0]) {
             case "apply" -> ApplyCommand.USAGE;
             case "local" -> LocalCommand.USAGE;
+            case "schema" -> SchemaCommand.USAGE;
             default -> null;
         };
         if (commandUsage != null && asksForHelp(rest)) {
@@ -44,6 +45,8 @@ public final class Main {
                     return ApplyCommand.run(rest, System.in, out, err);
                 case "local":
                     return LocalCommand.run(rest, out, err);
+                case "schema":
+                    return SchemaCommand.run(rest, out);
                 default:
                     err.println("elu-stream: unknown command '" + args[0] + "'");
                     err.print(USAGE);

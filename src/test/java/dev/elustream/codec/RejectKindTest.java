@@ -34,6 +34,11 @@ class RejectKindTest {
     private static final RawTensorTransformer RAW_DIMENSION_2 = new RawTensorTransformer(Elu.withAlpha(1.0),
             OutputMode.BOTH, false, 2, 8, BinaryVectors.ElementType.FLOAT64, Endianness.BIG_ENDIAN);
 
+    private static final VectorTransformer AVRO = AvroTestSupport.schema(AvroEncoding.BINARY, "/features",
+            OutputMode.BOTH, false).transformer(Elu.withAlpha(1.0), 0, 8);
+    private static final VectorTransformer AVRO_SINGLE_OBJECT = AvroTestSupport.schema(AvroEncoding.SINGLE_OBJECT,
+            "/features", OutputMode.BOTH, false).transformer(Elu.withAlpha(1.0), 0, 8);
+
     private static VectorRejectedException reject(VectorTransformer transformer, byte[] value) {
         VectorRejectedException e = catchThrowableOfType(VectorRejectedException.class, () -> transformer.transform(value));
         assertThat(e).as("rejected").isNotNull();
@@ -93,7 +98,10 @@ class RejectKindTest {
                         Endianness.LITTLE_ENDIAN)),
                 Arguments.of(RejectKind.NUMBER_NOT_FINITE, new RawTensorTransformer(Selu.instance(), OutputMode.BOTH,
                         false, 0, 8, BinaryVectors.ElementType.FLOAT32, Endianness.BIG_ENDIAN),
-                        RawTensors.encode(new float[] {Float.MAX_VALUE}, Endianness.BIG_ENDIAN)));
+                        RawTensors.encode(new float[] {Float.MAX_VALUE}, Endianness.BIG_ENDIAN)),
+                Arguments.of(RejectKind.INVALID_ENCODING, AVRO, hex("02")),
+                Arguments.of(RejectKind.UNKNOWN_SCHEMA, AVRO_SINGLE_OBJECT, hex("02")),
+                Arguments.of(RejectKind.UNKNOWN_SCHEMA, AVRO_SINGLE_OBJECT, hex("c3010000000000000000")));
     }
 
     private static byte[] hex(String hex) {
@@ -114,9 +122,7 @@ class RejectKindTest {
         onePerKind().forEach(a -> covered.add((RejectKind) a.get()[0]));
         // Only the job tells an output too large for its producer; internal is a bug of ours.
         assertThat(EnumSet.complementOf(EnumSet.copyOf(covered)))
-                .containsExactlyInAnyOrder(RejectKind.OUTPUT_TOO_LARGE, RejectKind.INTERNAL,
-                        // until the Avro and Protobuf codecs land
-                        RejectKind.INVALID_ENCODING, RejectKind.UNKNOWN_SCHEMA);
+                .containsExactlyInAnyOrder(RejectKind.OUTPUT_TOO_LARGE, RejectKind.INTERNAL);
     }
 
     @Test
@@ -169,6 +175,11 @@ class RejectKindTest {
     static RejectKind kindOf(String reason) {
         if (reason.startsWith("value is empty")) {
             return RejectKind.EMPTY;
+        } else if (reason.startsWith("value is not a valid Avro ") || reason.startsWith("value is not a valid protobuf ")) {
+            return RejectKind.INVALID_ENCODING;
+        } else if (reason.startsWith("value does not start with Avro's single-object marker")
+                || reason.startsWith("value has the schema fingerprint ")) {
+            return RejectKind.UNKNOWN_SCHEMA;
         } else if (reason.startsWith("value is not valid UTF-8")) {
             return RejectKind.INVALID_UTF8;
         } else if (reason.startsWith("value starts with a UTF-8 byte-order mark")) {

@@ -3,6 +3,8 @@ package dev.elustream.job;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.elustream.codec.AvroEncoding;
+import dev.elustream.codec.AvroRecordSchema;
 import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
@@ -253,7 +255,8 @@ class JobConfigTest {
         Map<String, String> m = with("format", "binary");
         m.put("vector-fields", "/x");
         assertThatThrownBy(() -> JobConfig.fromMap(m)).isInstanceOf(ConfigException.class).hasMessage(
-                "vector-fields applies to format json only (a binary value has no members), got '/x' with format binary");
+                "vector-fields applies to formats json, avro and protobuf only (a binary value has no members), got '/x'"
+                        + " with format binary");
     }
 
     @Test
@@ -270,7 +273,7 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.fromMap(with("alhpa", "0.5")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("unknown key 'alhpa' (value '0.5'); known keys: activation, alpha,"
-                        + " alpha-gradient, alpha-gradient-name, bootstrap-servers,");
+                        + " alpha-gradient, alpha-gradient-name, avro-encoding, avro-schema, bootstrap-servers,");
     }
 
     @Test
@@ -374,6 +377,61 @@ class JobConfigTest {
         assertThat(JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-raw-float32.properties", "--byte-order",
                 "big-endian", "--format", "raw-float64"}).eluSettings().operatorName())
                 .isEqualTo("ELU (alpha=1.0, mode=both, raw-float64, big-endian)");
+    }
+
+    @Test
+    void theShippedAvroJobFileIsValidAndReadsItsSchemaBesideIt() {
+        JobConfig json = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu.properties"});
+        JobConfig avro = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-avro.properties"});
+        assertThat(avro.eluSettings().format()).isEqualTo(VectorFormat.AVRO);
+        assertThat(avro.inputTopic()).isEqualTo("features-avro");
+        assertThat(avro.groupId()).isNotEqualTo(json.groupId());
+        assertThat(avro.transactionalIdPrefix()).isNotEqualTo(json.transactionalIdPrefix());
+        AvroRecordSchema schema = (AvroRecordSchema) avro.eluSettings().schema();
+        assertThat(schema.encoding()).isEqualTo(AvroEncoding.SINGLE_OBJECT);
+        assertThat(schema.inputSchema().getFullName()).isEqualTo("example.Features");
+        assertThat(avro.eluSettings().operatorName()).isEqualTo("ELU (alpha=1.0, mode=both, avro single-object"
+                + " example.Features (features.avsc), /features,/user/embedding)");
+        assertThat(avro.describe()).contains("schema = avro single-object example.Features (features.avsc)")
+                .contains("vector-fields = /features,/user/embedding");
+        // on the command line, a relative path is relative to the working directory
+        assertThat(JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-avro.properties", "--avro-schema",
+                "jobs/features.avsc", "--avro-encoding", "binary"}).eluSettings().schema().describe())
+                .isEqualTo("avro binary example.Features (features.avsc)");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "json|avro-schema|x.avsc|avro-schema applies to format avro only, not json; remove it, got 'x.avsc'",
+        "binary|avro-encoding|binary|avro-encoding applies to format avro only, not binary; remove it, got 'binary'",
+        "avro|protobuf-message|a.B|protobuf-message applies to format protobuf only, not avro; remove it, got 'a.B'",
+        "avro|avro-encoding|confluent|avro-encoding must be one of binary, single-object, got 'confluent'",
+        "avro|precision|float32|precision applies to format json only: avro values are written in the input's element"
+                + " type; remove it, got 'float32' with format avro",
+    })
+    void refusesSchemaKeysOfAnotherFormatNamingThem(String format, String key, String value, String message) {
+        Map<String, String> m = with("format", format);
+        if (format.equals("avro")) {
+            m.put("avro-schema", "jobs/features.avsc");
+        }
+        m.put(key, value);
+        assertThatThrownBy(() -> JobConfig.fromMap(m)).isInstanceOf(ConfigException.class).hasMessage(message);
+    }
+
+    @Test
+    void refusesAnAvroJobWithoutItsSchemaOrWithOneThatDoesNotFit() {
+        assertThatThrownBy(() -> JobConfig.fromMap(with("format", "avro"))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("avro-schema");
+        Map<String, String> missing = with("format", "avro");
+        missing.put("avro-schema", "no/such.avsc");
+        assertThatThrownBy(() -> JobConfig.fromMap(missing)).isInstanceOf(ConfigException.class)
+                .hasMessage("avro-schema " + java.nio.file.Path.of("no/such.avsc") + " does not exist");
+        Map<String, String> wrong = with("format", "avro");
+        wrong.put("avro-schema", "jobs/features.avsc");
+        wrong.put("vector-fields", "/tags");
+        assertThatThrownBy(() -> JobConfig.fromMap(wrong)).isInstanceOf(ConfigException.class)
+                .hasMessage("vector-fields /tags: field 'tags' of example.Features is map<string>, expected"
+                        + " array<double> or array<float> (or a union of null and one of them)");
     }
 
     @Test

@@ -33,6 +33,16 @@ class LocalWelcomeTest {
     }
 
     @Test
+    void pointsAnAvroJobAtItsLibraryAndTheSchemaCommand() {
+        assertThat(welcome(Map.of("format", "avro", "avro-schema", "jobs/features.avsc")))
+                .contains("Produce records of avro binary example.Features (features.avsc) with the format's own library"
+                        + " (README.md, \"Avro\"), to in on 127.0.0.1:9092.\n")
+                .contains("java -jar target/elu-stream-standalone.jar schema --job JOB_FILE\n")
+                .contains("kcat -C -b 127.0.0.1:9092 -t out -o beginning -f 'key=%k %S bytes\\n'\n")
+                .doesNotContain("\"features\":[1.5");
+    }
+
+    @Test
     void showsAJsonRecordForAJsonJob() {
         assertThat(welcome("json"))
                 .contains("echo 'sensor-1|{\"id\":\"a\",\"features\":[1.5,-2.0,0.0]}' | kcat -P -b 127.0.0.1:9092 -t in -K '|'")

@@ -135,13 +135,19 @@ class MainTest {
             + "      The options mean what the job keys of the same names mean (selu takes no --alpha);\n"
             + "      --job FILE takes them from a job file, and the command line wins.\n"
             + "      Exit status: 0 every line accepted, 1 some line rejected, 2 usage error.\n";
+    private static final String SCHEMA_USAGE =
+            "  schema [--job FILE] [--KEY VALUE ...]\n"
+            + "      Prints the schema of the output records of a job with format avro (the output schema's\n"
+            + "      JSON) or protobuf (the output message), after the start-up checks of the job. Takes the\n"
+            + "      keys that shape a record, as apply does; --job FILE takes them from a job file.\n"
+            + "      Exit status: 0 printed, 2 usage or configuration error.\n";
 
     @Test
     void helpPrintsEveryCommandsUsageOnStdoutAndExitsZero() {
         for (String help : new String[] {"--help", "-h", "help"}) {
             out.reset();
             assertThat(main(help)).isZero();
-            assertThat(out.toString(UTF_8)).isEqualTo(USAGE_HEADER + LOCAL_USAGE + APPLY_USAGE);
+            assertThat(out.toString(UTF_8)).isEqualTo(USAGE_HEADER + LOCAL_USAGE + APPLY_USAGE + SCHEMA_USAGE);
         }
         assertThat(err.toString(UTF_8)).isEmpty();
     }
@@ -149,7 +155,7 @@ class MainTest {
     @Test
     void noCommandPrintsEveryCommandsUsageOnStderrAndExitsTwo() {
         assertThat(main()).isEqualTo(2);
-        assertThat(err.toString(UTF_8)).isEqualTo(USAGE_HEADER + LOCAL_USAGE + APPLY_USAGE);
+        assertThat(err.toString(UTF_8)).isEqualTo(USAGE_HEADER + LOCAL_USAGE + APPLY_USAGE + SCHEMA_USAGE);
         assertThat(out.toString(UTF_8)).isEmpty();
     }
 
@@ -187,6 +193,28 @@ class MainTest {
             assertThat(out.toString(UTF_8)).as(String.join(" ", args)).isEqualTo(LOCAL_USAGE);
         }
         assertThat(err.toString(UTF_8)).isEmpty();
+    }
+
+    @Test
+    void schemaPrintsTheAvroOutputSchemaOfTheShippedJob() throws Exception {
+        assertThat(main("schema", "--job", "jobs/features-elu-avro.properties")).isZero();
+        org.apache.avro.Schema printed = new org.apache.avro.Schema.Parser().parse(out.toString(UTF_8));
+        assertThat(printed.getFields()).extracting(org.apache.avro.Schema.Field::name)
+                .containsExactly("id", "features", "derivative", "user", "tags", "event_time");
+        assertThat(err.toString(UTF_8)).isEmpty();
+    }
+
+    @Test
+    void schemaRefusesAFormatWithoutOneAndABadSchema() {
+        assertThat(main("schema", "--job", "jobs/features-elu.properties")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).isEqualTo("elu-stream: schema: format json has no schema; it applies to"
+                + " formats avro and protobuf\n");
+        err.reset();
+        assertThat(main("schema", "--job", "jobs/features-elu-avro.properties", "--vector-fields", "/id")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).isEqualTo("elu-stream: schema: vector-fields /id: field 'id' of"
+                + " example.Features is string, expected array<double> or array<float> (or a union of null and one of"
+                + " them)\n");
+        assertThat(out.toString(UTF_8)).isEmpty();
     }
 
     @Test
