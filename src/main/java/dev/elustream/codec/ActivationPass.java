@@ -59,6 +59,11 @@ final class ActivationPass {
      * activations whose f(x) is finite for every finite x.
      */
     void checkFiniteResults(double[] x, int n, ElementType type) throws VectorRejectedException {
+        checkFiniteResults(x, n, type, "features");
+    }
+
+    /** {@link #checkFiniteResults(double[], int, ElementType)}, naming the vector, e.g. {@code /user/embedding}. */
+    void checkFiniteResults(double[] x, int n, ElementType type, String vector) throws VectorRejectedException {
         if (!canOverflow) {
             return;
         }
@@ -66,7 +71,7 @@ final class ActivationPass {
         for (int i = 0; i < n; i++) {
             if (x[i] > limit) {
                 boolean float64 = type == ElementType.FLOAT64;
-                throw new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, "features[" + i + "] = "
+                throw new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, vector + "[" + i + "] = "
                         + (float64 ? Double.toString(x[i]) : Float.toString((float) x[i])) + " is too large for"
                         + " activation " + activation.kind().id() + ": f(x) would not fit a finite " + type.label()
                         + " (the largest x it takes is " + (float64 ? Double.toString(limit) : Float.toString((float) limit))
