@@ -34,6 +34,12 @@ class RejectKindTest {
     private static final RawTensorTransformer RAW_DIMENSION_2 = new RawTensorTransformer(Elu.withAlpha(1.0),
             OutputMode.BOTH, false, 2, 8, BinaryVectors.ElementType.FLOAT64, Endianness.BIG_ENDIAN);
 
+    private static final ProtobufRecordSchema PROTOBUF_SCHEMA = ProtobufTestSupport.schema("/features,/user/embedding",
+            null, "example.FeaturesOut", OutputMode.BOTH, false);
+    private static final ProtobufVectorTransformer PROTOBUF = PROTOBUF_SCHEMA.transformer(Elu.withAlpha(1.0), 0, 8);
+    private static final ProtobufVectorTransformer PROTOBUF_DIMENSION_2 = PROTOBUF_SCHEMA.transformer(
+            Elu.withAlpha(1.0), 2, 8);
+
     private static VectorRejectedException reject(VectorTransformer transformer, byte[] value) {
         VectorRejectedException e = catchThrowableOfType(VectorRejectedException.class, () -> transformer.transform(value));
         assertThat(e).as("rejected").isNotNull();
@@ -93,7 +99,33 @@ class RejectKindTest {
                         Endianness.LITTLE_ENDIAN)),
                 Arguments.of(RejectKind.NUMBER_NOT_FINITE, new RawTensorTransformer(Selu.instance(), OutputMode.BOTH,
                         false, 0, 8, BinaryVectors.ElementType.FLOAT32, Endianness.BIG_ENDIAN),
-                        RawTensors.encode(new float[] {Float.MAX_VALUE}, Endianness.BIG_ENDIAN)));
+                        RawTensors.encode(new float[] {Float.MAX_VALUE}, Endianness.BIG_ENDIAN)),
+                Arguments.of(RejectKind.EMPTY, PROTOBUF, new byte[0]),
+                Arguments.of(RejectKind.INVALID_ENCODING, PROTOBUF, hex("0f00")),
+                Arguments.of(RejectKind.INVALID_ENCODING, PROTOBUF, hex("12ffffffff07000000")),
+                Arguments.of(RejectKind.INVALID_ENCODING, PROTOBUF, Arrays.copyOf(protobuf(new double[] {1, 2},
+                        new float[] {1}), 8)),
+                Arguments.of(RejectKind.FEATURES_MISSING, PROTOBUF, protobuf(new double[] {1}, null)),
+                Arguments.of(RejectKind.FEATURES_EMPTY, PROTOBUF, protobuf(new double[0], new float[] {1})),
+                Arguments.of(RejectKind.FEATURES_EMPTY, PROTOBUF, protobuf(new double[] {1}, new float[0])),
+                Arguments.of(RejectKind.TOO_MANY_ELEMENTS, PROTOBUF, protobuf(new double[9], new float[] {1})),
+                Arguments.of(RejectKind.WRONG_DIMENSION, PROTOBUF_DIMENSION_2, protobuf(new double[2], new float[1])),
+                Arguments.of(RejectKind.NUMBER_NOT_FINITE, PROTOBUF, protobuf(new double[] {1, Double.NaN},
+                        new float[] {1})),
+                Arguments.of(RejectKind.NUMBER_NOT_FINITE, PROTOBUF_SCHEMA.transformer(Selu.instance(), 0, 8),
+                        protobuf(new double[] {1}, new float[] {Float.MAX_VALUE})),
+                Arguments.of(RejectKind.MEMBER_CONFLICT, PROTOBUF, concat(protobuf(new double[] {1}, new float[] {1}),
+                        hex("5001"))));
+    }
+
+    private static byte[] protobuf(double[] features, float[] embedding) {
+        return ProtobufTestSupport.record(features, embedding);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static byte[] hex(String hex) {
@@ -115,8 +147,8 @@ class RejectKindTest {
         // Only the job tells an output too large for its producer; internal is a bug of ours.
         assertThat(EnumSet.complementOf(EnumSet.copyOf(covered)))
                 .containsExactlyInAnyOrder(RejectKind.OUTPUT_TOO_LARGE, RejectKind.INTERNAL,
-                        // until the Avro and Protobuf codecs land
-                        RejectKind.INVALID_ENCODING, RejectKind.UNKNOWN_SCHEMA);
+                        // until the Avro codec lands
+                        RejectKind.UNKNOWN_SCHEMA);
     }
 
     @Test
@@ -175,6 +207,8 @@ class RejectKindTest {
             return RejectKind.BYTE_ORDER_MARK;
         } else if (reason.startsWith("value is not valid JSON")) {
             return RejectKind.INVALID_JSON;
+        } else if (reason.startsWith("value is not a valid protobuf ")) {
+            return RejectKind.INVALID_ENCODING;
         } else if (reason.contains("(parser limit)")) {
             return RejectKind.PARSER_LIMIT;
         } else if (reason.endsWith(", expected a JSON object with a 'features' array")) {
