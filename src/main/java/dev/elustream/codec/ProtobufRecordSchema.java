@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -171,6 +172,20 @@ public final class ProtobufRecordSchema implements RecordSchema {
 
     public boolean alphaGradient() {
         return alphaGradient;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof ProtobufRecordSchema s && Arrays.equals(s.descriptorSet, descriptorSet)
+                && s.sourceName.equals(sourceName) && s.messageName.equals(messageName)
+                && Objects.equals(s.outputMessageName, outputMessageName) && s.fields.equals(fields) && s.mode == mode
+                && s.alphaGradient == alphaGradient;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(Arrays.hashCode(descriptorSet), sourceName, messageName, outputMessageName, fields, mode,
+                alphaGradient);
     }
 
     @Override
