@@ -62,8 +62,8 @@ final class ActivationPass {
         checkFiniteResults(x, n, type, "features");
     }
 
-    /** As {@link #checkFiniteResults(double[], int, ElementType)}, naming the vector {@code label} in the reason. */
-    void checkFiniteResults(double[] x, int n, ElementType type, String label) throws VectorRejectedException {
+    /** {@link #checkFiniteResults(double[], int, ElementType)}, naming the vector, e.g. {@code /user/embedding}. */
+    void checkFiniteResults(double[] x, int n, ElementType type, String vector) throws VectorRejectedException {
         if (!canOverflow) {
             return;
         }
@@ -71,7 +71,7 @@ final class ActivationPass {
         for (int i = 0; i < n; i++) {
             if (x[i] > limit) {
                 boolean float64 = type == ElementType.FLOAT64;
-                throw new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, label + "[" + i + "] = "
+                throw new VectorRejectedException(RejectKind.NUMBER_NOT_FINITE, vector + "[" + i + "] = "
                         + (float64 ? Double.toString(x[i]) : Float.toString((float) x[i])) + " is too large for"
                         + " activation " + activation.kind().id() + ": f(x) would not fit a finite " + type.label()
                         + " (the largest x it takes is " + (float64 ? Double.toString(limit) : Float.toString((float) limit))

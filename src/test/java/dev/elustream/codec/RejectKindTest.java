@@ -38,6 +38,11 @@ class RejectKindTest {
             OutputMode.BOTH, false).transformer(Elu.withAlpha(1.0), 0, 8);
     private static final VectorTransformer AVRO_SINGLE_OBJECT = AvroTestSupport.schema(AvroEncoding.SINGLE_OBJECT,
             "/features", OutputMode.BOTH, false).transformer(Elu.withAlpha(1.0), 0, 8);
+    private static final ProtobufRecordSchema PROTOBUF_SCHEMA = ProtobufTestSupport.schema("/features,/user/embedding",
+            null, "example.FeaturesOut", OutputMode.BOTH, false);
+    private static final ProtobufVectorTransformer PROTOBUF = PROTOBUF_SCHEMA.transformer(Elu.withAlpha(1.0), 0, 8);
+    private static final ProtobufVectorTransformer PROTOBUF_DIMENSION_2 = PROTOBUF_SCHEMA.transformer(
+            Elu.withAlpha(1.0), 2, 8);
 
     private static VectorRejectedException reject(VectorTransformer transformer, byte[] value) {
         VectorRejectedException e = catchThrowableOfType(VectorRejectedException.class, () -> transformer.transform(value));
@@ -101,7 +106,33 @@ class RejectKindTest {
                         RawTensors.encode(new float[] {Float.MAX_VALUE}, Endianness.BIG_ENDIAN)),
                 Arguments.of(RejectKind.INVALID_ENCODING, AVRO, hex("02")),
                 Arguments.of(RejectKind.UNKNOWN_SCHEMA, AVRO_SINGLE_OBJECT, hex("02")),
-                Arguments.of(RejectKind.UNKNOWN_SCHEMA, AVRO_SINGLE_OBJECT, hex("c3010000000000000000")));
+                Arguments.of(RejectKind.UNKNOWN_SCHEMA, AVRO_SINGLE_OBJECT, hex("c3010000000000000000")),
+                Arguments.of(RejectKind.EMPTY, PROTOBUF, new byte[0]),
+                Arguments.of(RejectKind.INVALID_ENCODING, PROTOBUF, hex("0f00")),
+                Arguments.of(RejectKind.INVALID_ENCODING, PROTOBUF, hex("12ffffffff07000000")),
+                Arguments.of(RejectKind.INVALID_ENCODING, PROTOBUF, Arrays.copyOf(protobuf(new double[] {1, 2},
+                        new float[] {1}), 8)),
+                Arguments.of(RejectKind.FEATURES_MISSING, PROTOBUF, protobuf(new double[] {1}, null)),
+                Arguments.of(RejectKind.FEATURES_EMPTY, PROTOBUF, protobuf(new double[0], new float[] {1})),
+                Arguments.of(RejectKind.FEATURES_EMPTY, PROTOBUF, protobuf(new double[] {1}, new float[0])),
+                Arguments.of(RejectKind.TOO_MANY_ELEMENTS, PROTOBUF, protobuf(new double[9], new float[] {1})),
+                Arguments.of(RejectKind.WRONG_DIMENSION, PROTOBUF_DIMENSION_2, protobuf(new double[2], new float[1])),
+                Arguments.of(RejectKind.NUMBER_NOT_FINITE, PROTOBUF, protobuf(new double[] {1, Double.NaN},
+                        new float[] {1})),
+                Arguments.of(RejectKind.NUMBER_NOT_FINITE, PROTOBUF_SCHEMA.transformer(Selu.instance(), 0, 8),
+                        protobuf(new double[] {1}, new float[] {Float.MAX_VALUE})),
+                Arguments.of(RejectKind.MEMBER_CONFLICT, PROTOBUF, concat(protobuf(new double[] {1}, new float[] {1}),
+                        hex("5001"))));
+    }
+
+    private static byte[] protobuf(double[] features, float[] embedding) {
+        return ProtobufTestSupport.record(features, embedding);
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 
     private static byte[] hex(String hex) {
