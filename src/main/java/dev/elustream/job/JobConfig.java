@@ -3,6 +3,7 @@ package dev.elustream.job;
 import dev.elustream.codec.AvroEncoding;
 import dev.elustream.codec.AvroRecordSchema;
 import dev.elustream.codec.JsonVectorFields;
+import dev.elustream.codec.ProtobufRecordSchema;
 import dev.elustream.codec.RecordSchema;
 import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.Endianness;
@@ -76,9 +77,9 @@ public final class JobConfig {
     public static final String VECTOR_NAME_PREFIX = JsonVectorFields.KEY_VECTOR_NAME_PREFIX;
     public static final String AVRO_SCHEMA = AvroRecordSchema.KEY_SCHEMA;
     public static final String AVRO_ENCODING = AvroRecordSchema.KEY_ENCODING;
-    public static final String PROTOBUF_DESCRIPTOR = "protobuf-descriptor";
-    public static final String PROTOBUF_MESSAGE = "protobuf-message";
-    public static final String PROTOBUF_OUTPUT_MESSAGE = "protobuf-output-message";
+    public static final String PROTOBUF_DESCRIPTOR = ProtobufRecordSchema.KEY_DESCRIPTOR;
+    public static final String PROTOBUF_MESSAGE = ProtobufRecordSchema.KEY_MESSAGE;
+    public static final String PROTOBUF_OUTPUT_MESSAGE = ProtobufRecordSchema.KEY_OUTPUT_MESSAGE;
     /** Keys whose values are files: in a job file, a relative path is relative to the job file's folder. */
     public static final Set<String> FILE_KEYS = Set.of(AVRO_SCHEMA, PROTOBUF_DESCRIPTOR);
     /** Keys under this prefix go, without it, to every Kafka client of the job. */
@@ -628,7 +629,9 @@ public final class JobConfig {
                 return switch (format) {
                     case AVRO -> AvroRecordSchema.load(Path.of(required(AVRO_SCHEMA)),
                             oneOf(AVRO_ENCODING, AvroEncoding.class, AvroEncoding.BINARY), fields, mode, alphaGradient);
-                    case PROTOBUF -> throw new ConfigException(FORMAT + " protobuf is not available yet");
+                    case PROTOBUF -> ProtobufRecordSchema.load(Path.of(required(PROTOBUF_DESCRIPTOR)),
+                            required(PROTOBUF_MESSAGE), get(PROTOBUF_OUTPUT_MESSAGE).orElse(null), fields, mode,
+                            alphaGradient);
                     default -> null;
                 };
             } catch (IllegalArgumentException e) {

@@ -302,7 +302,8 @@ final class LocalCommand {
     private static void printSchemaFormat(JobConfig config, PrintStream out) {
         String b = config.bootstrapServers();
         out.println("Produce records of " + config.eluSettings().schema().describe() + " with the format's own library"
-                + " (README.md, \"Avro\"), to " + config.inputTopic() + " on " + b + ".");
+                + " (README.md, \"" + (config.eluSettings().format() == VectorFormat.AVRO ? "Avro" : "Protobuf")
+                + "\"), to " + config.inputTopic() + " on " + b + ".");
         out.println("The output records' schema: java -jar target/elu-stream-standalone.jar schema --job JOB_FILE");
         out.println("Read the results (" + (config.deliveryGuarantee().name().equals("EXACTLY_ONCE")
                 ? "committed on each checkpoint, every " + config.checkpointInterval().toSeconds() + " s"

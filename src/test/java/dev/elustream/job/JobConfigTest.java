@@ -8,6 +8,7 @@ import dev.elustream.codec.AvroRecordSchema;
 import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
+import dev.elustream.codec.ProtobufRecordSchema;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.flink.EluSettings;
 import dev.elustream.math.ActivationKind;
@@ -398,6 +399,40 @@ class JobConfigTest {
         assertThat(JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-avro.properties", "--avro-schema",
                 "jobs/features.avsc", "--avro-encoding", "binary"}).eluSettings().schema().describe())
                 .isEqualTo("avro binary example.Features (features.avsc)");
+    }
+
+    @Test
+    void theShippedProtobufJobFileIsValidAndReadsItsDescriptorBesideIt() {
+        JobConfig avro = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-avro.properties"});
+        JobConfig protobuf = JobConfig.fromArgs(new String[] {"--job", "jobs/features-elu-protobuf.properties"});
+        assertThat(protobuf.eluSettings().format()).isEqualTo(VectorFormat.PROTOBUF);
+        assertThat(protobuf.inputTopic()).isEqualTo("features-protobuf");
+        assertThat(protobuf.groupId()).isNotEqualTo(avro.groupId());
+        assertThat(protobuf.transactionalIdPrefix()).isNotEqualTo(avro.transactionalIdPrefix());
+        ProtobufRecordSchema schema = (ProtobufRecordSchema) protobuf.eluSettings().schema();
+        assertThat(schema.describe()).isEqualTo("protobuf example.Features -> example.FeaturesOut (features.desc)");
+        assertThat(schema.outputMessageName()).isEqualTo("example.FeaturesOut");
+        assertThat(protobuf.eluSettings().jsonFields()).isEqualTo(avro.eluSettings().jsonFields());
+    }
+
+    @Test
+    void refusesAProtobufJobWithoutItsMessageOrWithOneThatLacksTheOutputs() {
+        Map<String, String> m = with("format", "protobuf");
+        m.put("protobuf-descriptor", "jobs/features.desc");
+        assertThatThrownBy(() -> JobConfig.fromMap(m)).isInstanceOf(ConfigException.class)
+                .hasMessage("missing required key 'protobuf-message' (set it in the job file or pass --protobuf-message"
+                        + " VALUE)");
+        m.put("protobuf-message", "example.Features");
+        assertThatThrownBy(() -> JobConfig.fromMap(m)).isInstanceOf(ConfigException.class)
+                .hasMessageStartingWith("protobuf-output-message is not set, so the output is protobuf-message"
+                        + " example.Features, which cannot hold the field 'derivative' (repeated double)");
+        m.put("protobuf-output-message", "example.FeaturesOut");
+        m.put("vector-fields", "/user/embedding");
+        m.put("alpha-gradient", "true");
+        m.put("alpha-gradient-name", "{name}_grad");
+        assertThatThrownBy(() -> JobConfig.fromMap(m)).isInstanceOf(ConfigException.class)
+                .hasMessage("protobuf-output-message example.FeaturesOut lacks field 'embedding_grad' (repeated float)"
+                        + " next to /user/embedding: add it to example.UserOut");
     }
 
     @ParameterizedTest

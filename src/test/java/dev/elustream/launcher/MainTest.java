@@ -205,6 +205,19 @@ class MainTest {
     }
 
     @Test
+    void schemaPrintsTheProtobufOutputMessageOfTheShippedJob() throws Exception {
+        assertThat(main("schema", "--job", "jobs/features-elu-protobuf.properties")).isZero();
+        String printed = out.toString(UTF_8);
+        assertThat(printed).startsWith("# message example.FeaturesOut of features.proto (DescriptorProto, text format)\n"
+                + "name: \"FeaturesOut\"\n");
+        com.google.protobuf.DescriptorProtos.DescriptorProto.Builder proto =
+                com.google.protobuf.DescriptorProtos.DescriptorProto.newBuilder();
+        com.google.protobuf.TextFormat.merge(printed, proto);
+        assertThat(proto.getFieldList()).extracting(f -> f.getName() + "=" + f.getNumber())
+                .containsExactly("id=1", "features=2", "user=3", "tags=4", "derivative=10", "alpha_gradient=11");
+    }
+
+    @Test
     void schemaRefusesAFormatWithoutOneAndABadSchema() {
         assertThat(main("schema", "--job", "jobs/features-elu.properties")).isEqualTo(2);
         assertThat(err.toString(UTF_8)).isEqualTo("elu-stream: schema: format json has no schema; it applies to"
