@@ -5,6 +5,7 @@
 #   src/jmh/bench.sh json    [JMH options]   JsonCodecBench with -prof gc (bytes per record)
 #   src/jmh/bench.sh shapes  [JMH options]   JsonShapesBench with -prof gc: the same numbers in four record shapes
 #   src/jmh/bench.sh binary  [JMH options]   BinaryCodecBench with -prof gc (bytes per record)
+#   src/jmh/bench.sh schema  [JMH options]   SchemaCodecBench with -prof gc: JSON, EV, Avro, Protobuf on one record
 #
 # Both run with CpuTimeProfiler: next to each wall-clock score, cpu.worker is the CPU time per op of
 # the benchmark thread, which waiting for a busy core does not inflate.
@@ -14,7 +15,7 @@
 # Results are also written as CSV to target/bench/results/<group>.csv.
 set -euo pipefail
 
-usage="usage: $0 kernels|json|shapes|binary [JMH options]"
+usage="usage: $0 kernels|json|shapes|binary|schema [JMH options]"
 group=${1:?$usage}
 shift
 case "$group" in
@@ -22,6 +23,7 @@ case "$group" in
   json) bench=JsonCodecBench; profile=(-prof gc) ;;
   shapes) bench=JsonShapesBench; profile=(-prof gc) ;;
   binary) bench=BinaryCodecBench; profile=(-prof gc) ;;
+  schema) bench=SchemaCodecBench; profile=(-prof gc) ;;
   *) echo "unknown group '$group': $usage" >&2; exit 2 ;;
 esac
 

@@ -27,6 +27,8 @@ import kafka.tools.StorageTool;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Time;
@@ -231,7 +233,13 @@ public final class EmbeddedKafka implements AutoCloseable {
         return HOST + ":" + mutualTlsPort;
     }
 
-    /** Creates the topics (if they do not exist yet) with the given partition count. */
+    /**
+     * Creates the topics (if they do not exist yet) with the given partition count, and returns once
+     * the broker leads every partition: a producer that starts right after a topic is created can
+     * otherwise be told NOT_LEADER_OR_FOLLOWER for a batch the broker then appends, and with
+     * idempotence its retry of a re-split batch is refused as out of order until it times out (seen
+     * here with Kafka 4.2 on a fresh partition).
+     */
     public void createTopics(int partitions, String... topics) {
         List<NewTopic> newTopics = new ArrayList<>();
         for (String t : topics) {
@@ -249,6 +257,39 @@ public final class EmbeddedKafka implements AutoCloseable {
                     throw new IllegalStateException("cannot create topic " + name + ": " + e, e);
                 }
             });
+            awaitLeaders(admin, partitions, topics);
+        }
+    }
+
+    /** Until the leader answers ListOffsets for every partition: that is served by the partition's leader itself. */
+    private static void awaitLeaders(Admin admin, int partitions, String... topics) {
+        Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
+        for (String t : topics) {
+            for (int p = 0; p < partitions; p++) {
+                request.put(new TopicPartition(t, p), OffsetSpec.latest());
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
+                return;
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the partitions of " + String.join(", ", topics) + " have no leader"
+                            + " after 30 s: " + e, e);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the leaders of " + String.join(", ",
+                        topics), e);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted", e);
+            }
         }
     }
 
