@@ -3,6 +3,7 @@ package dev.elustream.codec;
 import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.math.ActivationFunction;
 import java.io.IOException;
+import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -41,6 +42,37 @@ public final class AvroRecordSchema implements RecordSchema {
 
     public static final String KEY_SCHEMA = "avro-schema";
     public static final String KEY_ENCODING = "avro-encoding";
+    public static final String KEY_REGISTRY_URL = "avro-registry-url";
+    public static final String KEY_REGISTRY_SUBJECT = "avro-registry-subject";
+    public static final String KEY_REGISTRY_BASIC_AUTH = "avro-registry-basic-auth";
+
+    /**
+     * Where {@code avro-encoding=confluent} finds writer schemas by id and registers the output
+     * schema.
+     *
+     * @param url the registry's Confluent-compatible base URL
+     * @param basicAuth {@code user:password}, or null
+     * @param subject the subject the output schema is registered under; null until the job sets it
+     *     (the output topic's {@code -value} subject by default)
+     */
+    public record Registry(String url, @Nullable String basicAuth, @Nullable String subject) implements Serializable {
+
+        private static final long serialVersionUID = 1L;
+
+        public Registry {
+            Objects.requireNonNull(url, "url");
+        }
+
+        /** A client of this registry (30 s per call). */
+        public SchemaRegistryClient client() {
+            return new SchemaRegistryClient(url, basicAuth, java.time.Duration.ofSeconds(30));
+        }
+
+        @Override
+        public String toString() {
+            return url + (subject == null ? "" : ", subject " + subject) + (basicAuth == null ? "" : ", basic auth ****");
+        }
+    }
 
     private final String inputSchemaJson;
     private final String sourceName;
@@ -48,6 +80,7 @@ public final class AvroRecordSchema implements RecordSchema {
     private final JsonVectorFields fields;
     private final OutputMode mode;
     private final boolean alphaGradient;
+    @Nullable private final Registry registry;
     private transient Resolved resolved;
 
     /** One selected vector: where it lies in an output record, and where its outputs go. */
@@ -62,13 +95,19 @@ public final class AvroRecordSchema implements RecordSchema {
     }
 
     private AvroRecordSchema(String inputSchemaJson, String sourceName, AvroEncoding encoding, JsonVectorFields fields,
-            OutputMode mode, boolean alphaGradient) {
+            OutputMode mode, boolean alphaGradient, @Nullable Registry registry) {
         this.inputSchemaJson = inputSchemaJson;
         this.sourceName = sourceName;
         this.encoding = Objects.requireNonNull(encoding, "encoding");
         this.fields = Objects.requireNonNull(fields, "fields");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.alphaGradient = alphaGradient;
+        if ((encoding == AvroEncoding.CONFLUENT) != (registry != null)) {
+            throw new IllegalArgumentException(encoding == AvroEncoding.CONFLUENT
+                    ? KEY_ENCODING + " confluent needs " + KEY_REGISTRY_URL
+                    : KEY_REGISTRY_URL + " applies to " + KEY_ENCODING + " confluent only, not " + encoding.id());
+        }
+        this.registry = registry;
         this.resolved = resolve();
     }
 
@@ -99,7 +138,19 @@ public final class AvroRecordSchema implements RecordSchema {
     public static AvroRecordSchema of(String json, String sourceName, AvroEncoding encoding, JsonVectorFields fields,
             OutputMode mode, boolean alphaGradient) {
         return new AvroRecordSchema(Objects.requireNonNull(json, "json"), sourceName, encoding, fields, mode,
-                alphaGradient);
+                alphaGradient, null);
+    }
+
+    /** This schema with {@code avro-encoding=confluent} and its registry. */
+    public AvroRecordSchema withRegistry(Registry registry) {
+        return new AvroRecordSchema(inputSchemaJson, sourceName, AvroEncoding.CONFLUENT, fields, mode, alphaGradient,
+                Objects.requireNonNull(registry, "registry"));
+    }
+
+    /** The registry of {@code avro-encoding=confluent}; null for the other encodings. */
+    @Nullable
+    public Registry registry() {
+        return registry;
     }
 
     private Resolved resolve() {
@@ -368,19 +419,20 @@ public final class AvroRecordSchema implements RecordSchema {
 
     @Override
     public String describe() {
-        return "avro " + encoding.id() + " " + inputSchema().getFullName() + " (" + sourceName + ")";
+        return "avro " + encoding.id() + " " + inputSchema().getFullName() + " (" + sourceName + ")"
+                + (registry == null ? "" : ", registry " + registry);
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof AvroRecordSchema a && a.inputSchemaJson.equals(inputSchemaJson)
                 && a.sourceName.equals(sourceName) && a.encoding == encoding && a.fields.equals(fields)
-                && a.mode == mode && a.alphaGradient == alphaGradient;
+                && a.mode == mode && a.alphaGradient == alphaGradient && Objects.equals(a.registry, registry);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(inputSchemaJson, sourceName, encoding, fields, mode, alphaGradient);
+        return Objects.hash(inputSchemaJson, sourceName, encoding, fields, mode, alphaGradient, registry);
     }
 
     @Override

@@ -47,6 +47,11 @@ final class AvroVectorTransformer implements VectorTransformer {
     private static final byte MARKER_1 = 0x01;
     private static final int SINGLE_OBJECT_HEADER = 10;
     private static final VarHandle INT64_LE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final VarHandle INT32_BE = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.BIG_ENDIAN);
+    /** The Confluent wire format's header: the magic byte 0 and a 4-byte schema id. */
+    private static final int CONFLUENT_HEADER = 5;
+    /** Writer schemas (and unknown ids) remembered per transformer; ids beyond it are looked up each time. */
+    private static final int MAX_CACHED_IDS = 1000;
 
     private final AvroRecordSchema schema;
     private final String schemaName;
@@ -61,6 +66,10 @@ final class AvroVectorTransformer implements VectorTransformer {
     private final GenericDatumWriter<GenericRecord> writer;
     private final BinaryMessageEncoder<GenericRecord> messageEncoder;
     private final ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+    private final SchemaRegistryClient registry;
+    private final int outputSchemaId;
+    /** Per writer schema id: its reader into the output schema, or the reason its records are rejected. */
+    private final java.util.Map<Integer, Object> byId = new java.util.HashMap<>();
     private BinaryDecoder decoder;
     private BinaryEncoder encoder;
     private GenericRecord record;
@@ -87,7 +96,19 @@ final class AvroVectorTransformer implements VectorTransformer {
         this.pass = new ActivationPass(activation, mode, alphaGradient);
         this.fingerprint = schema.inputFingerprint();
         GenericData model = GenericData.get();
-        if (encoding == AvroEncoding.BINARY) {
+        if (encoding == AvroEncoding.CONFLUENT) {
+            AvroRecordSchema.Registry r = schema.registry();
+            if (r == null || r.subject() == null) {
+                throw new IllegalStateException("avro-encoding confluent needs a registry and a subject, got " + r);
+            }
+            registry = r.client();
+            // the output schema's id: registered (or found) once per operator, when it opens
+            outputSchemaId = registry.register(r.subject(), schema.outputSchema().toString());
+        } else {
+            registry = null;
+            outputSchemaId = -1;
+        }
+        if (encoding == AvroEncoding.BINARY || encoding == AvroEncoding.CONFLUENT) {
             reader = new GenericDatumReader<>(schema.inputSchema(), schema.outputSchema(), model);
             messageDecoder = null;
             writer = new GenericDatumWriter<>(schema.outputSchema(), model);
@@ -167,6 +188,17 @@ final class AvroVectorTransformer implements VectorTransformer {
 
     private GenericRecord decode(byte[] value) throws VectorRejectedException {
         try {
+            if (encoding == AvroEncoding.CONFLUENT) {
+                GenericDatumReader<GenericRecord> writerReader = confluentReader(value);
+                decoder = DecoderFactory.get().binaryDecoder(value, CONFLUENT_HEADER, value.length - CONFLUENT_HEADER,
+                        decoder);
+                record = writerReader.read(record, decoder);
+                if (!decoder.isEnd()) {
+                    int left = decoder.inputStream().available();
+                    throw invalid("value has " + left + " byte" + (left == 1 ? "" : "s") + " after the record");
+                }
+                return record;
+            }
             if (encoding == AvroEncoding.BINARY) {
                 decoder = DecoderFactory.get().binaryDecoder(value, decoder);
                 record = reader.read(record, decoder);
@@ -196,6 +228,8 @@ final class AvroVectorTransformer implements VectorTransformer {
                 throw invalid("value has " + left + " byte" + (left == 1 ? "" : "s") + " after the record");
             }
             return record;
+        } catch (ServiceUnavailableException e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             record = null; // a half-read record is not reused
             Throwable cause = e instanceof AvroRuntimeException && e.getCause() != null ? e.getCause() : e;
@@ -204,6 +238,56 @@ final class AvroVectorTransformer implements VectorTransformer {
             record = null;
             throw e;
         }
+    }
+
+    /**
+     * The reader of a Confluent value's writer schema into the output schema, by the id in its header:
+     * fetched from the registry once per id.
+     */
+    @SuppressWarnings("unchecked")
+    private GenericDatumReader<GenericRecord> confluentReader(byte[] value) throws VectorRejectedException {
+        if (value[0] != 0) {
+            throw new VectorRejectedException(RejectKind.UNKNOWN_SCHEMA, "value does not start with the Confluent wire"
+                    + " format's magic byte 0 (it starts with " + HexFormat.of().withUpperCase().toHexDigits(value[0])
+                    + ")");
+        }
+        if (value.length < CONFLUENT_HEADER) {
+            throw invalid("value is " + value.length + " bytes, shorter than the 5-byte Confluent header");
+        }
+        int id = (int) INT32_BE.get(value, 1);
+        Object known = byId.get(id);
+        if (known == null) {
+            known = lookUp(id);
+            if (byId.size() < MAX_CACHED_IDS) {
+                byId.put(id, known);
+            }
+        }
+        if (known instanceof String reason) {
+            throw new VectorRejectedException(RejectKind.UNKNOWN_SCHEMA, reason);
+        }
+        return (GenericDatumReader<GenericRecord>) known;
+    }
+
+    /** A reader for the writer schema of this id, or the reason its values are rejected. */
+    private Object lookUp(int id) {
+        java.util.Optional<String> text = registry.schema(id);
+        String where = "schema id " + id + " of the registry at " + registry.baseUrl();
+        if (text.isEmpty()) {
+            return "value names " + where + ", which does not exist";
+        }
+        org.apache.avro.Schema writer;
+        try {
+            writer = new org.apache.avro.Schema.Parser().parse(text.get());
+        } catch (RuntimeException e) {
+            return "value names " + where + ", which is not an Avro schema: " + e.getMessage();
+        }
+        org.apache.avro.SchemaCompatibility.SchemaPairCompatibility c = org.apache.avro.SchemaCompatibility
+                .checkReaderWriterCompatibility(schema.outputSchema(), writer);
+        if (c.getType() != org.apache.avro.SchemaCompatibility.SchemaCompatibilityType.COMPATIBLE) {
+            return "value names " + where + " (" + writer.getFullName() + "), which cannot be read as " + schemaName
+                    + " of avro-schema: " + c.getDescription();
+        }
+        return new GenericDatumReader<GenericRecord>(writer, schema.outputSchema(), GenericData.get());
     }
 
     private VectorRejectedException invalid(String why) {
@@ -289,7 +373,14 @@ final class AvroVectorTransformer implements VectorTransformer {
     private byte[] encode(GenericRecord r) throws VectorRejectedException {
         out.reset();
         try {
-            if (encoding == AvroEncoding.BINARY) {
+            if (encoding == AvroEncoding.CONFLUENT) {
+                out.write(0);
+                out.write(outputSchemaId >>> 24);
+                out.write(outputSchemaId >>> 16);
+                out.write(outputSchemaId >>> 8);
+                out.write(outputSchemaId);
+            }
+            if (encoding == AvroEncoding.BINARY || encoding == AvroEncoding.CONFLUENT) {
                 encoder = EncoderFactory.get().binaryEncoder(out, encoder);
                 writer.write(r, encoder);
                 encoder.flush();

@@ -5,6 +5,7 @@ import dev.elustream.codec.EluBinaryTransformer;
 import dev.elustream.codec.EluJsonTransformer;
 import dev.elustream.codec.RawTensorTransformer;
 import dev.elustream.codec.RejectKind;
+import dev.elustream.codec.ServiceUnavailableException;
 import dev.elustream.codec.VectorRejectedException;
 import dev.elustream.codec.VectorTransformer;
 import dev.elustream.math.Kernel;
@@ -105,6 +106,10 @@ public final class EluFunction extends ProcessFunction<KafkaRecord, KafkaRecord>
             metrics.transformNanos(System.nanoTime() - start);
             reject(record, e.kind(), e.reason(), ctx);
             return;
+        } catch (ServiceUnavailableException e) {
+            // Not the record's fault (a schema registry is down): fail the task, and Flink retries
+            // from the last checkpoint, the record with it.
+            throw e;
         } catch (RuntimeException e) {
             // A bug of ours must not put the job in a restart loop on one record: route it with
             // the cause, and log the stack trace for us.

@@ -1,5 +1,7 @@
 package dev.elustream.job;
 
+import dev.elustream.codec.AvroRecordSchema;
+import dev.elustream.codec.ServiceUnavailableException;
 import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -39,6 +41,7 @@ public final class EluJob {
         if (config.checkTopics()) {
             TopicCheck.check(config, TOPIC_CHECK_TIMEOUT);
             TransactionCheck.check(config, TOPIC_CHECK_TIMEOUT);
+            registerOutputSchema(config);
         }
         configure(env, config);
         EluPipeline.build(env,
@@ -46,6 +49,26 @@ public final class EluJob {
                 KafkaConnectors.outputSink(config),
                 KafkaConnectors.deadLetterSink(config),
                 config.eluSettings());
+    }
+
+    /**
+     * Avro with the Confluent wire format: registers the output schema under its subject before the
+     * job is submitted (each operator registers it again when it opens, which returns the same id), so
+     * that an unreachable registry or a schema the subject refuses stops the job with the reason.
+     *
+     * @throws IllegalStateException naming the registry, the subject and the problem
+     */
+    public static void registerOutputSchema(JobConfig config) {
+        if (!(config.eluSettings().schema() instanceof AvroRecordSchema a) || a.registry() == null) {
+            return;
+        }
+        AvroRecordSchema.Registry r = a.registry();
+        try {
+            int id = r.client().register(r.subject(), a.outputSchema().toString());
+            LOG.info("The output schema is id {} of subject {} in the schema registry at {}", id, r.subject(), r.url());
+        } catch (ServiceUnavailableException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
     }
 
     /** Checkpointing, parallelism, and no Kryo fallback for any type. */

@@ -77,6 +77,9 @@ public final class JobConfig {
     public static final String VECTOR_NAME_PREFIX = JsonVectorFields.KEY_VECTOR_NAME_PREFIX;
     public static final String AVRO_SCHEMA = AvroRecordSchema.KEY_SCHEMA;
     public static final String AVRO_ENCODING = AvroRecordSchema.KEY_ENCODING;
+    public static final String AVRO_REGISTRY_URL = AvroRecordSchema.KEY_REGISTRY_URL;
+    public static final String AVRO_REGISTRY_SUBJECT = AvroRecordSchema.KEY_REGISTRY_SUBJECT;
+    public static final String AVRO_REGISTRY_BASIC_AUTH = AvroRecordSchema.KEY_REGISTRY_BASIC_AUTH;
     public static final String PROTOBUF_DESCRIPTOR = ProtobufRecordSchema.KEY_DESCRIPTOR;
     public static final String PROTOBUF_MESSAGE = ProtobufRecordSchema.KEY_MESSAGE;
     public static final String PROTOBUF_OUTPUT_MESSAGE = ProtobufRecordSchema.KEY_OUTPUT_MESSAGE;
@@ -93,7 +96,8 @@ public final class JobConfig {
      */
     public static final Set<String> RECORD_KEYS = Set.of(ACTIVATION, ALPHA, ALPHA_GRADIENT, MODE, FORMAT, DIMENSION,
             MAX_DIMENSION, BYTE_ORDER, PRECISION, VECTOR_FIELDS, DERIVATIVE_NAME, ALPHA_GRADIENT_NAME, INPUT_NAME,
-            AVRO_SCHEMA, AVRO_ENCODING, PROTOBUF_DESCRIPTOR, PROTOBUF_MESSAGE, PROTOBUF_OUTPUT_MESSAGE);
+            AVRO_SCHEMA, AVRO_ENCODING, AVRO_REGISTRY_URL, AVRO_REGISTRY_SUBJECT, AVRO_REGISTRY_BASIC_AUTH,
+            PROTOBUF_DESCRIPTOR, PROTOBUF_MESSAGE, PROTOBUF_OUTPUT_MESSAGE);
 
     /** Every key a job file may set, outside kafka.* and vector-name.*. */
     public static final Set<String> KEYS = union(RECORD_KEYS, Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC,
@@ -181,7 +185,18 @@ public final class JobConfig {
         int maxRequestSize = kafkaProperties.containsKey("max.request.size")
                 ? v.positiveInt(KAFKA_PREFIX + "max.request.size", 0)
                 : EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES;
-        eluSettings = recordSettings(v, maxRequestSize);
+        eluSettings = withSubject(recordSettings(v, maxRequestSize), outputTopic);
+    }
+
+    /** Confluent: the output schema's subject defaults to the output topic's value subject (TopicNameStrategy). */
+    private static EluSettings withSubject(EluSettings s, String outputTopic) {
+        if (s.schema() instanceof AvroRecordSchema a && a.registry() != null && a.registry().subject() == null) {
+            AvroRecordSchema.Registry r = a.registry();
+            return new EluSettings(s.activation(), s.alpha(), s.mode(), s.alphaGradient(), s.dimension(),
+                    s.maxDimension(), s.maxOutputRecordBytes(), s.format(), s.byteOrder(), s.jsonFields(), s.precision(),
+                    a.withRegistry(new AvroRecordSchema.Registry(r.url(), r.basicAuth(), outputTopic + "-value")));
+        }
+        return s;
     }
 
     /**
@@ -204,7 +219,8 @@ public final class JobConfig {
         boolean alphaGradient = v.bool(ALPHA_GRADIENT, false);
         OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
         VectorFormat format = v.oneOf(FORMAT, VectorFormat.class, VectorFormat.JSON);
-        v.refuseUnless(format == VectorFormat.AVRO, format, AVRO_SCHEMA, AVRO_ENCODING);
+        v.refuseUnless(format == VectorFormat.AVRO, format, AVRO_SCHEMA, AVRO_ENCODING, AVRO_REGISTRY_URL,
+                AVRO_REGISTRY_SUBJECT, AVRO_REGISTRY_BASIC_AUTH);
         v.refuseUnless(format == VectorFormat.PROTOBUF, format, PROTOBUF_DESCRIPTOR, PROTOBUF_MESSAGE,
                 PROTOBUF_OUTPUT_MESSAGE);
         Optional<String> byteOrderText = v.get(BYTE_ORDER);
@@ -477,7 +493,7 @@ public final class JobConfig {
         String k = key.toLowerCase(Locale.ROOT);
         String kafkaName = k.startsWith(KAFKA_PREFIX) ? k.substring(KAFKA_PREFIX.length()) : k;
         boolean secret = k.contains("password") || k.contains("passphrase") || k.contains("secret")
-                || k.endsWith("jaas.config") || k.endsWith(".key") || k.contains("credentials") || k.contains("token")
+                || k.endsWith("jaas.config") || k.endsWith(".key") || k.contains("basic-auth") || k.contains("credentials") || k.contains("token")
                 || KafkaPasswords.NAMES.contains(kafkaName);
         return secret ? "******" : value;
     }
@@ -612,12 +628,44 @@ public final class JobConfig {
             throw new ConfigException(key + " must be one of " + String.join(", ", names) + ", got '" + v.get() + "'");
         }
 
+        /** format avro: the schema, and with avro-encoding confluent its registry (the subject set by the job). */
+        private AvroRecordSchema avroSchema(JsonVectorFields fields, OutputMode mode, boolean alphaGradient) {
+            AvroEncoding encoding = oneOf(AVRO_ENCODING, AvroEncoding.class, AvroEncoding.BINARY);
+            for (String key : List.of(AVRO_REGISTRY_URL, AVRO_REGISTRY_SUBJECT, AVRO_REGISTRY_BASIC_AUTH)) {
+                if (encoding != AvroEncoding.CONFLUENT && values.containsKey(key)) {
+                    throw new ConfigException(key + " applies to " + AVRO_ENCODING + " confluent only, not "
+                            + encoding.id() + "; remove it, got '" + (key.equals(AVRO_REGISTRY_BASIC_AUTH) ? "****"
+                                    : values.get(key)) + "'");
+                }
+            }
+            AvroRecordSchema schema = AvroRecordSchema.load(Path.of(required(AVRO_SCHEMA)),
+                    encoding == AvroEncoding.CONFLUENT ? AvroEncoding.BINARY : encoding, fields, mode, alphaGradient);
+            if (encoding != AvroEncoding.CONFLUENT) {
+                return schema;
+            }
+            String url = required(AVRO_REGISTRY_URL);
+            try {
+                java.net.URI uri = new java.net.URI(url);
+                if (!("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) || uri.getHost() == null) {
+                    throw new java.net.URISyntaxException(url, "not an http(s) URL with a host");
+                }
+            } catch (java.net.URISyntaxException e) {
+                throw new ConfigException(AVRO_REGISTRY_URL + " must be an http:// or https:// URL, e.g."
+                        + " http://registry:8081, got '" + url + "'");
+            }
+            String auth = get(AVRO_REGISTRY_BASIC_AUTH).orElse(null);
+            if (auth != null && auth.indexOf(':') < 1) {
+                throw new ConfigException(AVRO_REGISTRY_BASIC_AUTH + " must be USER:PASSWORD, got '****'");
+            }
+            return schema.withRegistry(new AvroRecordSchema.Registry(url, auth, get(AVRO_REGISTRY_SUBJECT).orElse(null)));
+        }
+
         /** Refuses each of {@code keys} that is set unless {@code applies}, naming the format. */
         void refuseUnless(boolean applies, VectorFormat format, String... keys) {
             for (String key : keys) {
                 if (!applies && values.containsKey(key)) {
                     throw new ConfigException(key + " applies to " + FORMAT + " " + key.substring(0, key.indexOf('-'))
-                            + " only, not " + format.id() + "; remove it, got '" + values.get(key) + "'");
+                            + " only, not " + format.id() + "; remove it, got '" + mask(key, values.get(key)) + "'");
                 }
             }
         }
@@ -627,8 +675,7 @@ public final class JobConfig {
         RecordSchema recordSchema(VectorFormat format, JsonVectorFields fields, OutputMode mode, boolean alphaGradient) {
             try {
                 return switch (format) {
-                    case AVRO -> AvroRecordSchema.load(Path.of(required(AVRO_SCHEMA)),
-                            oneOf(AVRO_ENCODING, AvroEncoding.class, AvroEncoding.BINARY), fields, mode, alphaGradient);
+                    case AVRO -> avroSchema(fields, mode, alphaGradient);
                     case PROTOBUF -> ProtobufRecordSchema.load(Path.of(required(PROTOBUF_DESCRIPTOR)),
                             required(PROTOBUF_MESSAGE), get(PROTOBUF_OUTPUT_MESSAGE).orElse(null), fields, mode,
                             alphaGradient);

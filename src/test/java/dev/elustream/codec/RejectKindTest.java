@@ -209,7 +209,9 @@ class RejectKindTest {
         } else if (reason.startsWith("value is not a valid Avro ") || reason.startsWith("value is not a valid protobuf ")) {
             return RejectKind.INVALID_ENCODING;
         } else if (reason.startsWith("value does not start with Avro's single-object marker")
-                || reason.startsWith("value has the schema fingerprint ")) {
+                || reason.startsWith("value has the schema fingerprint ")
+                || reason.startsWith("value does not start with the Confluent wire format's magic byte 0")
+                || reason.startsWith("value names schema id ")) {
             return RejectKind.UNKNOWN_SCHEMA;
         } else if (reason.startsWith("value is not valid UTF-8")) {
             return RejectKind.INVALID_UTF8;

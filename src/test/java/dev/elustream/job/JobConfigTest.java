@@ -274,7 +274,8 @@ class JobConfigTest {
         assertThatThrownBy(() -> JobConfig.fromMap(with("alhpa", "0.5")))
                 .isInstanceOf(ConfigException.class)
                 .hasMessageStartingWith("unknown key 'alhpa' (value '0.5'); known keys: activation, alpha,"
-                        + " alpha-gradient, alpha-gradient-name, avro-encoding, avro-schema, bootstrap-servers,");
+                        + " alpha-gradient, alpha-gradient-name, avro-encoding, avro-registry-basic-auth,"
+                        + " avro-registry-subject, avro-registry-url, avro-schema, bootstrap-servers,");
     }
 
     @Test
@@ -440,7 +441,7 @@ class JobConfigTest {
         "json|avro-schema|x.avsc|avro-schema applies to format avro only, not json; remove it, got 'x.avsc'",
         "binary|avro-encoding|binary|avro-encoding applies to format avro only, not binary; remove it, got 'binary'",
         "avro|protobuf-message|a.B|protobuf-message applies to format protobuf only, not avro; remove it, got 'a.B'",
-        "avro|avro-encoding|confluent|avro-encoding must be one of binary, single-object, got 'confluent'",
+        "avro|avro-encoding|registry|avro-encoding must be one of binary, single-object, confluent, got 'registry'",
         "avro|precision|float32|precision applies to format json only: avro values are written in the input's element"
                 + " type; remove it, got 'float32' with format avro",
     })
@@ -451,6 +452,56 @@ class JobConfigTest {
         }
         m.put(key, value);
         assertThatThrownBy(() -> JobConfig.fromMap(m)).isInstanceOf(ConfigException.class).hasMessage(message);
+    }
+
+    @Test
+    void aConfluentAvroJobRegistersUnderTheOutputTopicsSubjectUnlessToldOtherwise() {
+        Map<String, String> m = with("format", "avro");
+        m.put("avro-schema", "jobs/features.avsc");
+        m.put("avro-encoding", "confluent");
+        m.put("avro-registry-url", "http://registry:8081");
+        m.put("avro-registry-basic-auth", "elu:s3cret");
+        JobConfig config = JobConfig.fromMap(m);
+        AvroRecordSchema schema = (AvroRecordSchema) config.eluSettings().schema();
+        assertThat(schema.encoding()).isEqualTo(AvroEncoding.CONFLUENT);
+        assertThat(schema.registry()).isEqualTo(new AvroRecordSchema.Registry("http://registry:8081", "elu:s3cret",
+                config.outputTopic() + "-value"));
+        assertThat(config.describe()).contains("registry http://registry:8081, subject " + config.outputTopic()
+                + "-value, basic auth ****").doesNotContain("s3cret");
+        m.put("avro-registry-subject", "features-elu-v2");
+        assertThat(((AvroRecordSchema) JobConfig.fromMap(m).eluSettings().schema()).registry().subject())
+                .isEqualTo("features-elu-v2");
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "binary|avro-registry-url|http://r:8081|avro-registry-url applies to avro-encoding confluent only, not binary;"
+                + " remove it, got 'http://r:8081'",
+        "single-object|avro-registry-basic-auth|u:p|avro-registry-basic-auth applies to avro-encoding confluent only,"
+                + " not single-object; remove it, got '****'",
+        "confluent|avro-registry-url|registry:8081|avro-registry-url must be an http:// or https:// URL, e.g."
+                + " http://registry:8081, got 'registry:8081'",
+        "confluent|avro-registry-basic-auth|nopassword|avro-registry-basic-auth must be USER:PASSWORD, got '****'",
+    })
+    void refusesRegistryKeysThatDoNotFitNamingThem(String encoding, String key, String value, String message) {
+        Map<String, String> m = with("format", "avro");
+        m.put("avro-schema", "jobs/features.avsc");
+        m.put("avro-encoding", encoding);
+        if (encoding.equals("confluent") && !key.equals("avro-registry-url")) {
+            m.put("avro-registry-url", "http://registry:8081");
+        }
+        m.put(key, value);
+        assertThatThrownBy(() -> JobConfig.fromMap(m)).isInstanceOf(ConfigException.class).hasMessage(message);
+        Map<String, String> noUrl = with("format", "avro");
+        noUrl.put("avro-schema", "jobs/features.avsc");
+        noUrl.put("avro-encoding", "confluent");
+        assertThatThrownBy(() -> JobConfig.fromMap(noUrl)).isInstanceOf(ConfigException.class)
+                .hasMessage("missing required key 'avro-registry-url' (set it in the job file or pass"
+                        + " --avro-registry-url VALUE)");
+        Map<String, String> json = with("format", "json");
+        json.put("avro-registry-basic-auth", "u:p");
+        assertThatThrownBy(() -> JobConfig.fromMap(json)).isInstanceOf(ConfigException.class)
+                .hasMessage("avro-registry-basic-auth applies to format avro only, not json; remove it, got '******'");
     }
 
     @Test
