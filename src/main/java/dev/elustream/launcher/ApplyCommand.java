@@ -42,6 +42,24 @@ final class ApplyCommand {
     private ApplyCommand() {}
 
     static int run(String[] args, InputStream stdin, PrintStream stdout, PrintStream stderr) {
+        EluSettings settings = recordSettings("apply", args);
+        if (settings.format() != VectorFormat.JSON) {
+            throw new Main.UsageException("apply: reads JSON values, one per line, and format "
+                    + settings.format().id() + " is not line-based text: use format json");
+        }
+        EluJsonTransformer transformer = new EluJsonTransformer(settings.activationFunction(), settings.mode(),
+                settings.alphaGradient(), settings.dimension(), settings.maxDimension(), settings.jsonFields(),
+                settings.precision());
+        return filter(transformer, stdin, stdout, stderr);
+    }
+
+    /**
+     * The settings of the keys that shape a record, from {@code --job FILE} (its other keys ignored)
+     * and the command line, which wins; what {@code apply} and {@code schema} take.
+     *
+     * @throws Main.UsageException naming the command and the option or key that is wrong
+     */
+    static EluSettings recordSettings(String command, String[] args) {
         Map<String, String> opts = JobConfig.parseOverrides(args);
         Map<String, String> values = new TreeMap<>();
         String job = opts.remove("job");
@@ -55,26 +73,17 @@ final class ApplyCommand {
         }
         for (String key : opts.keySet()) {
             if (!JobConfig.RECORD_KEYS.contains(key) && !key.startsWith(JobConfig.VECTOR_NAME_PREFIX)) {
-                throw new Main.UsageException("apply: unknown option --" + key + " (options: --job FILE, "
+                throw new Main.UsageException(command + ": unknown option --" + key + " (options: --job FILE, "
                         + JobConfig.RECORD_KEYS.stream().sorted().map(k -> "--" + k).collect(Collectors.joining(", "))
                         + ", --" + JobConfig.VECTOR_NAME_PREFIX + "POINTER)");
             }
         }
         values.putAll(opts);
-        EluSettings settings;
         try {
-            settings = JobConfig.recordSettings(values);
+            return JobConfig.recordSettings(values);
         } catch (ConfigException e) {
-            throw new Main.UsageException("apply: " + e.getMessage());
+            throw new Main.UsageException(command + ": " + e.getMessage());
         }
-        if (settings.format() != VectorFormat.JSON) {
-            throw new Main.UsageException("apply: reads JSON values, one per line, and format "
-                    + values.get(JobConfig.FORMAT) + " is not line-based text: use format json");
-        }
-        EluJsonTransformer transformer = new EluJsonTransformer(settings.activationFunction(), settings.mode(),
-                settings.alphaGradient(), settings.dimension(), settings.maxDimension(), settings.jsonFields(),
-                settings.precision());
-        return filter(transformer, stdin, stdout, stderr);
     }
 
     static int filter(EluJsonTransformer transformer, InputStream stdin, PrintStream stdout, PrintStream stderr) {

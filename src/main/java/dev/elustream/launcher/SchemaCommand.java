@@ -1,13 +1,7 @@
 package dev.elustream.launcher;
 
 import dev.elustream.flink.EluSettings;
-import dev.elustream.job.ConfigException;
-import dev.elustream.job.JobConfig;
 import java.io.PrintStream;
-import java.nio.file.Path;
-import java.util.Map;
-import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * {@code schema}: prints the schema of the job's output for format avro or protobuf, checked exactly
@@ -27,30 +21,7 @@ final class SchemaCommand {
     private SchemaCommand() {}
 
     static int run(String[] args, PrintStream stdout) {
-        Map<String, String> opts = JobConfig.parseOverrides(args);
-        Map<String, String> values = new TreeMap<>();
-        String job = opts.remove("job");
-        if (job != null) {
-            JobConfig.readJobFile(Path.of(job)).forEach((key, value) -> {
-                if (JobConfig.RECORD_KEYS.contains(key) || key.startsWith(JobConfig.VECTOR_NAME_PREFIX)) {
-                    values.put(key, value);
-                }
-            });
-        }
-        for (String key : opts.keySet()) {
-            if (!JobConfig.RECORD_KEYS.contains(key) && !key.startsWith(JobConfig.VECTOR_NAME_PREFIX)) {
-                throw new Main.UsageException("schema: unknown option --" + key + " (options: --job FILE, "
-                        + JobConfig.RECORD_KEYS.stream().sorted().map(k -> "--" + k).collect(Collectors.joining(", "))
-                        + ", --" + JobConfig.VECTOR_NAME_PREFIX + "POINTER)");
-            }
-        }
-        values.putAll(opts);
-        EluSettings settings;
-        try {
-            settings = JobConfig.recordSettings(values);
-        } catch (ConfigException e) {
-            throw new Main.UsageException("schema: " + e.getMessage());
-        }
+        EluSettings settings = ApplyCommand.recordSettings("schema", args);
         if (settings.schema() == null) {
             throw new Main.UsageException("schema: format " + settings.format().id() + " has no schema; it applies to"
                     + " formats avro and protobuf");

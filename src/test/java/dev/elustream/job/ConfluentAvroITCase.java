@@ -236,8 +236,7 @@ class ConfluentAvroITCase {
                         + " example.Features: ");
                 default -> assertThat(reason).isEqualTo(c.reason());
             }
-            assertThat(KafkaTestSupport.header(r, DeadLetters.OFFSET_HEADER))
-                    .isEqualTo(Long.toString(landed.get(index).offset()));
+            KafkaTestSupport.assertProvenance(r, landed.get(index));
         }
         assertThat(dlq).hasSize(badCases.size());
         assertThat(seen).doesNotHaveDuplicates().hasSameSizeAs(cases);

@@ -159,11 +159,7 @@ class ProtobufFormatITCase {
             } else {
                 assertThat(reason).startsWith(of);
             }
-            assertThat(KafkaTestSupport.header(r, DeadLetters.TOPIC_HEADER)).isEqualTo(topic);
-            assertThat(KafkaTestSupport.header(r, DeadLetters.PARTITION_HEADER))
-                    .isEqualTo(Integer.toString(landed.get(index).partition()));
-            assertThat(KafkaTestSupport.header(r, DeadLetters.OFFSET_HEADER))
-                    .isEqualTo(Long.toString(landed.get(index).offset()));
+            KafkaTestSupport.assertProvenance(r, landed.get(index));
         }
         assertThat(dlq).hasSize(bad.size());
         // every record once, in one of the two topics

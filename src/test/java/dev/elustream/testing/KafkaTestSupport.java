@@ -143,4 +143,17 @@ public final class KafkaTestSupport {
         org.assertj.core.api.Assertions.assertThat(h).as("header %s", key).isNotNull();
         return new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
     }
+
+    /**
+     * Checks a dead letter's provenance headers: the topic, partition and offset its record landed at
+     * when it was produced.
+     */
+    public static void assertProvenance(ConsumerRecord<byte[], byte[]> deadLetter, RecordMetadata landed) {
+        org.assertj.core.api.Assertions.assertThat(header(deadLetter, dev.elustream.flink.DeadLetters.TOPIC_HEADER))
+                .isEqualTo(landed.topic());
+        org.assertj.core.api.Assertions.assertThat(header(deadLetter, dev.elustream.flink.DeadLetters.PARTITION_HEADER))
+                .isEqualTo(Integer.toString(landed.partition()));
+        org.assertj.core.api.Assertions.assertThat(header(deadLetter, dev.elustream.flink.DeadLetters.OFFSET_HEADER))
+                .isEqualTo(Long.toString(landed.offset()));
+    }
 }
