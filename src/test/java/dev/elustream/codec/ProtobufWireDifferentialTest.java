@@ -11,7 +11,19 @@ import static org.assertj.core.api.Assertions.fail;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.EnumDescriptorProto;
+import com.google.protobuf.DescriptorProtos.EnumValueDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Label;
+import com.google.protobuf.DescriptorProtos.FieldDescriptorProto.Type;
+import com.google.protobuf.DescriptorProtos.FieldOptions;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorSet;
+import com.google.protobuf.DescriptorProtos.OneofDescriptorProto;
 import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.DescriptorValidationException;
+import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.Descriptors.EnumValueDescriptor;
 import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.DynamicMessage;
@@ -42,7 +54,7 @@ import org.junit.jupiter.api.Test;
 class ProtobufWireDifferentialTest {
 
     private static final ActivationFunction ELU = Elu.withAlpha(1.5);
-    private static final int CASES_PER_SETUP = 3_500;
+    private static final int CASES_PER_SETUP = 4_000;
 
     /** One schema with its transformers on both paths. */
     private record Setup(String name, ProtobufRecordSchema schema, Descriptor input, Descriptor output,
@@ -71,7 +83,66 @@ class ProtobufWireDifferentialTest {
                         true), features(), featuresOut(), Selu.instance(), 0, 6),
                 Setup.of("activation, input message", schema("/features", null, null, OutputMode.ACTIVATION, false),
                         features(), features(), ELU, 0, 10),
-                Setup.of("tree", treeSchema, tree, treeOut, ELU, 0, 8));
+                Setup.of("tree", treeSchema, tree, treeOut, ELU, 0, 8),
+                proto2());
+    }
+
+    /**
+     * A proto2 schema built here: strings without the UTF-8 check, a group, a closed enum, packed and
+     * unpacked varints, a oneof, an extension range, a message on the path that holds the record's type.
+     */
+    private static Setup proto2() {
+        FileDescriptorProto.Builder file = FileDescriptorProto.newBuilder().setName("p2.proto").setPackage("p2")
+                .setSyntax("proto2");
+        file.addEnumType(EnumDescriptorProto.newBuilder().setName("Color")
+                .addValue(EnumValueDescriptorProto.newBuilder().setName("RED").setNumber(0))
+                .addValue(EnumValueDescriptorProto.newBuilder().setName("GREEN").setNumber(5)));
+        for (String suffix : new String[] {"", "Out"}) {
+            DescriptorProto.Builder rec = DescriptorProto.newBuilder().setName("Rec" + suffix)
+                    .addField(field("name", 1, Label.LABEL_OPTIONAL, Type.TYPE_STRING, null))
+                    .addField(field("features", 2, Label.LABEL_REPEATED, Type.TYPE_DOUBLE, null))
+                    .addField(field("part", 3, Label.LABEL_OPTIONAL, Type.TYPE_MESSAGE, ".p2.Part" + suffix))
+                    .addField(field("g", 4, Label.LABEL_OPTIONAL, Type.TYPE_GROUP, ".p2.Rec" + suffix + ".G"))
+                    .addField(field("color", 7, Label.LABEL_OPTIONAL, Type.TYPE_ENUM, ".p2.Color"))
+                    .addField(field("counts", 8, Label.LABEL_REPEATED, Type.TYPE_INT32, null)
+                            .setOptions(FieldOptions.newBuilder().setPacked(true)))
+                    .addField(field("signed", 9, Label.LABEL_REPEATED, Type.TYPE_SINT64, null))
+                    .addField(field("c1", 13, Label.LABEL_OPTIONAL, Type.TYPE_STRING, null).setOneofIndex(0))
+                    .addField(field("c2", 14, Label.LABEL_OPTIONAL, Type.TYPE_INT64, null).setOneofIndex(0))
+                    .addOneofDecl(OneofDescriptorProto.newBuilder().setName("choice"))
+                    .addExtensionRange(DescriptorProto.ExtensionRange.newBuilder().setStart(100).setEnd(200))
+                    .addNestedType(DescriptorProto.newBuilder().setName("G")
+                            .addField(field("a", 5, Label.LABEL_OPTIONAL, Type.TYPE_INT32, null))
+                            .addField(field("s", 6, Label.LABEL_OPTIONAL, Type.TYPE_STRING, null)));
+            DescriptorProto.Builder part = DescriptorProto.newBuilder().setName("Part" + suffix)
+                    .addField(field("label", 1, Label.LABEL_OPTIONAL, Type.TYPE_STRING, null))
+                    .addField(field("embedding", 2, Label.LABEL_REPEATED, Type.TYPE_FLOAT, null))
+                    .addField(field("back", 3, Label.LABEL_OPTIONAL, Type.TYPE_MESSAGE, ".p2.Rec"));
+            if (!suffix.isEmpty()) {
+                rec.addField(field("derivative", 20, Label.LABEL_REPEATED, Type.TYPE_DOUBLE, null));
+                part.addField(field("derivative", 20, Label.LABEL_REPEATED, Type.TYPE_FLOAT, null));
+            }
+            file.addMessageType(rec).addMessageType(part);
+        }
+        FileDescriptor built;
+        try {
+            built = FileDescriptor.buildFrom(file.build(), new FileDescriptor[0]);
+        } catch (DescriptorValidationException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] set = FileDescriptorSet.newBuilder().addFile(file).build().toByteArray();
+        ProtobufRecordSchema schema = ProtobufRecordSchema.of(set, "p2.desc", "p2.Rec", "p2.RecOut",
+                JsonVectorFields.of("/features,/part/embedding", "derivative", null, null, Map.of()), OutputMode.BOTH,
+                false);
+        return Setup.of("proto2", schema, built.findMessageTypeByName("Rec"), built.findMessageTypeByName("RecOut"),
+                ELU, 0, 8);
+    }
+
+    private static FieldDescriptorProto.Builder field(String name, int number, Label label, Type type,
+            String typeName) {
+        FieldDescriptorProto.Builder f = FieldDescriptorProto.newBuilder().setName(name).setNumber(number)
+                .setLabel(label).setType(type);
+        return typeName == null ? f : f.setTypeName(typeName);
     }
 
     @Test
@@ -105,7 +176,7 @@ class ProtobufWireDifferentialTest {
                     .isLessThan(acceptedHere / 10);
             accepted += acceptedHere;
         }
-        assertThat(cases).isGreaterThanOrEqualTo(5 * CASES_PER_SETUP);
+        assertThat(cases).isGreaterThanOrEqualTo(6 * CASES_PER_SETUP);
         assertThat(accepted).as("accepted").isGreaterThan(cases / 4);
     }
 
@@ -357,6 +428,12 @@ class ProtobufWireDifferentialTest {
 
     private static void writeValue(CodedOutputStream out, FieldDescriptor f, Object v, Random rnd, int depth)
             throws IOException {
+        if (f.getType() == FieldDescriptor.Type.GROUP) {
+            out.writeTag(f.getNumber(), WireFormat.WIRETYPE_START_GROUP);
+            out.writeRawBytes(encode((DynamicMessage) v, rnd, depth + 1));
+            out.writeTag(f.getNumber(), WireFormat.WIRETYPE_END_GROUP);
+            return;
+        }
         if (f.getJavaType() == FieldDescriptor.JavaType.MESSAGE) {
             byte[] nested = encode((DynamicMessage) v, rnd, depth + 1);
             out.writeTag(f.getNumber(), WireFormat.WIRETYPE_LENGTH_DELIMITED);
@@ -393,7 +470,7 @@ class ProtobufWireDifferentialTest {
 
     /** A field the schemas do not declare, or a declared number with a random wire type and content. */
     private static void writeUnknown(CodedOutputStream out, Random rnd, int depth) throws IOException {
-        int[] numbers = {1, 2, 3, 4, 10, 11, 12, 99, 1000, 536_870_911};
+        int[] numbers = {1, 2, 3, 4, 7, 10, 11, 12, 20, 99, 150, 1000, 536_870_911};
         int number = rnd.nextBoolean() ? numbers[rnd.nextInt(numbers.length)] : 1 + rnd.nextInt(20);
         switch (rnd.nextInt(6)) {
             case 0 -> out.writeUInt64(number, rnd.nextBoolean() ? rnd.nextInt(200) : rnd.nextLong());
