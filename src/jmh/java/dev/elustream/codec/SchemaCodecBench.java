@@ -44,7 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * (alpha 1), mode both. {@link #json} ({@code {"id":"r..","features":[...]}}), {@link #binary} (EV,
  * the vector alone), {@link #avroBinary} and {@link #avroSingleObject} ({@code jobs/features.avsc},
  * {@code /features}), {@link #protobuf} ({@code jobs/features.desc}, {@code example.Features} to
- * {@code example.FeaturesOut}); {@link #copy} an array copy of the JSON record, the least a job does.
+ * {@code example.FeaturesOut}, on the wire level) and {@link #protobufDynamic} (the same through
+ * DynamicMessage); {@link #copy} an array copy of the JSON record, the least a job does.
  * One op is one record; with {@code -prof gc}, {@code gc.alloc.rate.norm} is bytes per record. Run
  * from the repository root (the schemas are read from {@code jobs/}).
  *
@@ -74,6 +75,7 @@ public class SchemaCodecBench {
     private VectorTransformer avro;
     private VectorTransformer avroSingleObject;
     private VectorTransformer protobuf;
+    private VectorTransformer protobufDynamic;
     private int next;
 
     @Setup
@@ -92,6 +94,7 @@ public class SchemaCodecBench {
         ProtobufRecordSchema protobufSchema = ProtobufRecordSchema.load(desc, "example.Features", "example.FeaturesOut",
                 features, OutputMode.BOTH, false);
         protobuf = protobufSchema.transformer(elu, 0, 65_536);
+        protobufDynamic = new ProtobufDynamicTransformer(protobufSchema, elu, 0, 65_536);
         Descriptor message = message(Files.readAllBytes(desc), "Features");
 
         Schema in = avroSchema.inputSchema();
@@ -137,6 +140,10 @@ public class SchemaCodecBench {
             avro.transform(avroRecords[r]);
             avroSingleObject.transform(avroSingleObjectRecords[r]);
             protobuf.transform(protobufRecords[r]);
+            protobufDynamic.transform(protobufRecords[r]);
+        }
+        if (((ProtobufVectorTransformer) protobuf).fallbacks() != 0) {
+            throw new IllegalStateException("the protobuf records went to the DynamicMessage path");
         }
     }
 
@@ -188,5 +195,11 @@ public class SchemaCodecBench {
     @Benchmark
     public byte[] protobuf() throws VectorRejectedException {
         return protobuf.transform(protobufRecords[advance()]);
+    }
+
+    /** The DynamicMessage path that {@link #protobuf}'s wire-level path replaces, on the same records. */
+    @Benchmark
+    public byte[] protobufDynamic() throws VectorRejectedException {
+        return protobufDynamic.transform(protobufRecords[advance()]);
     }
 }
