@@ -2,19 +2,19 @@
 # Runs one group of JMH benchmarks from two builds, a baseline revision and the working tree, in one
 # invocation, and prints one table of the two side by side.
 #
-#   src/jmh/compare.sh BASELINE_REV kernels|json|shapes|binary [--rounds N] [JMH options]
+#   src/jmh/compare.sh BASELINE_REV kernels|json|shapes|binary|schema [--rounds N] [JMH options]
 #
 # e.g. src/jmh/compare.sh main json -wi 3 -i 5 -f 1 -w 1s -r 1s -p size=64
 #
 # It builds target/benchmarks.jar of the working tree (uncommitted changes included) and of
 # BASELINE_REV (a detached `git worktree` in target/, built with that revision's own bench profile,
 # removed once built), then runs the group's benchmark class (as in bench.sh: KernelBench,
-# JsonCodecBench, BinaryCodecBench) from the two jars in turn: baseline, current, baseline, current,
+# JsonCodecBench, BinaryCodecBench, SchemaCodecBench) from the two jars in turn: baseline, current, baseline, current,
 # ..., N rounds each (--rounds, default 3, at least 2), every run its own JMH run with the same
 # options. The table has, per benchmark and params, the median score over the rounds of each, the
 # ratio current/baseline of the medians, the range of the per-round ratios (baseline round r against
 # current round r), the same ratio of CPU time per op (cpu.worker of bench.sh's CpuTimeProfiler, where
-# both jars have it), and for json and binary (run with -prof gc) gc.alloc.rate.norm in bytes per op.
+# both jars have it), and for json, binary and schema (run with -prof gc) gc.alloc.rate.norm in bytes per op.
 #
 # Why interleaved: these machines are shared and noisy (2 cores), so one build's absolute figures
 # drift with whatever else runs, by more than most changes we measure. Rounds that alternate put
@@ -32,7 +32,7 @@
 # Results: target/bench/results/compare-GROUP-{baseline,current}-ROUND.csv (and .log, JMH's output).
 set -euo pipefail
 
-usage="usage: $0 BASELINE_REV kernels|json|shapes|binary [--rounds N] [JMH options]"
+usage="usage: $0 BASELINE_REV kernels|json|shapes|binary|schema [--rounds N] [JMH options]"
 [ $# -ge 2 ] || { echo "$usage" >&2; exit 2; }
 baseline_rev=$1
 group=$2
@@ -42,6 +42,7 @@ case "$group" in
   json) bench=JsonCodecBench; profile=(-prof gc) ;;
   shapes) bench=JsonShapesBench; profile=(-prof gc) ;;
   binary) bench=BinaryCodecBench; profile=(-prof gc) ;;
+  schema) bench=SchemaCodecBench; profile=(-prof gc) ;;
   *) echo "unknown group '$group': $usage" >&2; exit 2 ;;
 esac
 rounds=3
