@@ -70,6 +70,7 @@ final class AvroVectorTransformer implements VectorTransformer {
     private final int outputSchemaId;
     /** Per writer schema id: its reader into the output schema, or the reason its records are rejected. */
     private final java.util.Map<Integer, Object> byId = new java.util.HashMap<>();
+    private final AvroPrimitiveArrays.Limit limit = new AvroPrimitiveArrays.Limit();
     private BinaryDecoder decoder;
     private BinaryEncoder encoder;
     private GenericRecord record;
@@ -98,7 +99,7 @@ final class AvroVectorTransformer implements VectorTransformer {
         singleObjectHeader[0] = MARKER_0;
         singleObjectHeader[1] = MARKER_1;
         INT64_LE.set(singleObjectHeader, 2, org.apache.avro.SchemaNormalization.parsingFingerprint64(schema.outputSchema()));
-        GenericData model = GenericData.get();
+        GenericData model = AvroPrimitiveArrays.model(limit);
         if (encoding == AvroEncoding.CONFLUENT) {
             AvroRecordSchema.Registry r = schema.registry();
             if (r == null || r.subject() == null) {
@@ -112,9 +113,9 @@ final class AvroVectorTransformer implements VectorTransformer {
             outputSchemaId = -1;
         }
         if (encoding == AvroEncoding.BINARY || encoding == AvroEncoding.CONFLUENT) {
-            reader = new GenericDatumReader<>(schema.inputSchema(), schema.outputSchema(), model);
+            reader = new AvroPrimitiveArrays.Reader(schema.inputSchema(), schema.outputSchema(), model, limit);
             messageDecoder = null;
-            writer = new GenericDatumWriter<>(schema.outputSchema(), model);
+            writer = new AvroPrimitiveArrays.Writer(schema.outputSchema(), model);
         } else {
             reader = null;
             // The read schema is the output schema, which the decoder would also accept as a writer
@@ -124,7 +125,7 @@ final class AvroVectorTransformer implements VectorTransformer {
             // Written as BinaryMessageEncoder writes it (its output is read back with Avro's
             // BinaryMessageDecoder in the tests), with the buffered encoder of the binary encoding:
             // BinaryMessageEncoder's direct encoder took 1.6x the time per record in SchemaCodecBench.
-            writer = new GenericDatumWriter<>(schema.outputSchema(), model);
+            writer = new AvroPrimitiveArrays.Writer(schema.outputSchema(), model);
         }
     }
 
@@ -191,6 +192,7 @@ final class AvroVectorTransformer implements VectorTransformer {
     }
 
     private GenericRecord decode(byte[] value) throws VectorRejectedException {
+        limit.bytes = value.length;
         try {
             if (encoding == AvroEncoding.CONFLUENT) {
                 GenericDatumReader<GenericRecord> writerReader = confluentReader(value);
@@ -291,7 +293,7 @@ final class AvroVectorTransformer implements VectorTransformer {
             return "value names " + where + " (" + writer.getFullName() + "), which cannot be read as " + schemaName
                     + " of avro-schema: " + c.getDescription();
         }
-        return new GenericDatumReader<GenericRecord>(writer, schema.outputSchema(), GenericData.get());
+        return new AvroPrimitiveArrays.Reader(writer, schema.outputSchema(), AvroPrimitiveArrays.model(limit), limit);
     }
 
     private VectorRejectedException invalid(String why) {
