@@ -70,6 +70,8 @@ final class AvroVectorTransformer implements VectorTransformer {
     private final int outputSchemaId;
     /** Per writer schema id: its reader into the output schema, or the reason its records are rejected. */
     private final java.util.Map<Integer, Object> byId = new java.util.HashMap<>();
+    private int lastId;
+    @Nullable private Object lastKnown;
     private final AvroPrimitiveArrays.Limit limit = new AvroPrimitiveArrays.Limit();
     private BinaryDecoder decoder;
     private BinaryEncoder encoder;
@@ -261,12 +263,18 @@ final class AvroVectorTransformer implements VectorTransformer {
             throw invalid("value is " + value.length + " bytes, shorter than the 5-byte Confluent header");
         }
         int id = (int) INT32_BE.get(value, 1);
-        Object known = byId.get(id);
+        // Consecutive values mostly name the same id: no boxed key, no map lookup for them.
+        Object known = id == lastId ? lastKnown : null;
         if (known == null) {
-            known = lookUp(id);
-            if (byId.size() < MAX_CACHED_IDS) {
-                byId.put(id, known);
+            known = byId.get(id);
+            if (known == null) {
+                known = lookUp(id);
+                if (byId.size() < MAX_CACHED_IDS) {
+                    byId.put(id, known);
+                }
             }
+            lastId = id;
+            lastKnown = known;
         }
         if (known instanceof String reason) {
             throw new VectorRejectedException(RejectKind.UNKNOWN_SCHEMA, reason);

@@ -22,24 +22,24 @@ final class Utf8 {
      * @throws VectorRejectedException naming the offset and the byte where the first malformed sequence starts
      */
     static void check(byte[] bytes) throws VectorRejectedException {
-        int n = bytes.length;
-        int i = 0;
-        while (i < n) {
-            if (i <= n - 8 && ((long) LONGS.get(bytes, i) & HIGH_BITS) == 0) {
-                i += 8;
-            } else if (bytes[i] >= 0) {
-                i++;
-            } else {
-                i = checkSequence(bytes, i);
-            }
-        }
+        check(bytes, 0, bytes.length);
     }
 
     /**
      * Whether {@code bytes[from, to)} is well-formed UTF-8, by the same rules as {@link #check}: for
-     * hot paths that only need the answer (protobuf's proto3 strings).
+     * hot paths that only need the answer (protobuf's proto3 strings); the reason is built only for
+     * a malformed value.
      */
     static boolean isValid(byte[] bytes, int from, int to) {
+        try {
+            check(bytes, from, to);
+            return true;
+        } catch (VectorRejectedException e) {
+            return false;
+        }
+    }
+
+    private static void check(byte[] bytes, int from, int to) throws VectorRejectedException {
         int i = from;
         while (i < to) {
             if (i <= to - 8 && ((long) LONGS.get(bytes, i) & HIGH_BITS) == 0) {
@@ -47,60 +47,16 @@ final class Utf8 {
             } else if (bytes[i] >= 0) {
                 i++;
             } else {
-                i = sequenceEnd(bytes, i, to);
-                if (i < 0) {
-                    return false;
-                }
+                i = checkSequence(bytes, i, to);
             }
         }
-        return true;
     }
 
-    /** The index after the well-formed multi-byte sequence at {@code start}, or -1 if it is malformed. */
-    private static int sequenceEnd(byte[] bytes, int start, int to) {
-        int lead = bytes[start] & 0xFF;
-        int length;
-        int secondMin = 0x80;
-        int secondMax = 0xBF;
-        if (lead >= 0xC2 && lead <= 0xDF) {
-            length = 2;
-        } else if (lead == 0xE0) {
-            length = 3;
-            secondMin = 0xA0;
-        } else if (lead == 0xED) {
-            length = 3;
-            secondMax = 0x9F;
-        } else if (lead >= 0xE1 && lead <= 0xEF) {
-            length = 3;
-        } else if (lead == 0xF0) {
-            length = 4;
-            secondMin = 0x90;
-        } else if (lead == 0xF4) {
-            length = 4;
-            secondMax = 0x8F;
-        } else if (lead >= 0xF1 && lead <= 0xF3) {
-            length = 4;
-        } else {
-            return -1;
-        }
-        if (start + length > to) {
-            return -1;
-        }
-        int second = bytes[start + 1] & 0xFF;
-        if (second < secondMin || second > secondMax) {
-            return -1;
-        }
-        for (int k = 2; k < length; k++) {
-            int b = bytes[start + k] & 0xFF;
-            if (b < 0x80 || b > 0xBF) {
-                return -1;
-            }
-        }
-        return start + length;
-    }
-
-    /** Checks the multi-byte sequence starting at {@code start} and returns the index after it. */
-    private static int checkSequence(byte[] bytes, int start) throws VectorRejectedException {
+    /**
+     * Checks the multi-byte sequence starting at {@code start}, which must end before {@code to}, and
+     * returns the index after it.
+     */
+    private static int checkSequence(byte[] bytes, int start, int to) throws VectorRejectedException {
         int lead = bytes[start] & 0xFF;
         int length;
         // The range of the second byte is narrower after some lead bytes: that is what excludes
@@ -132,7 +88,7 @@ final class Utf8 {
         }
         for (int k = 1; k < length; k++) {
             int at = start + k;
-            if (at >= bytes.length) {
+            if (at >= to) {
                 throw new VectorRejectedException(RejectKind.INVALID_UTF8,
                         invalidByte(lead, start) + " (its " + length + "-byte sequence is cut off by the end of the value)");
             }

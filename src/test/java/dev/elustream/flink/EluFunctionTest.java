@@ -2,14 +2,20 @@ package dev.elustream.flink;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.elustream.codec.BinaryVectors;
 import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.Endianness;
+import dev.elustream.codec.JsonVectorFields;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.RawTensors;
+import dev.elustream.codec.RecordSchema;
 import dev.elustream.codec.RejectKind;
+import dev.elustream.codec.ServiceUnavailableException;
 import dev.elustream.codec.VectorFormat;
+import dev.elustream.codec.VectorTransformer;
+import dev.elustream.math.ActivationFunction;
 import dev.elustream.math.ActivationKind;
 import java.util.EnumSet;
 import java.util.List;
@@ -64,6 +70,69 @@ class EluFunctionTest {
         return new KafkaRecord("in", 2, offset, 1_700_000_000_000L + offset,
                 key == null ? null : key.getBytes(UTF_8), value == null ? null : value.getBytes(UTF_8),
                 new String[] {"trace", "empty"}, new byte[][] {"t-1".getBytes(UTF_8), null});
+    }
+
+    /**
+     * A schema whose codec cannot reach the service it needs (a schema registry down): the operator
+     * fails (Flink retries from the last checkpoint) instead of dead-lettering a record that is not at
+     * fault, and a later record goes through once the service is back.
+     */
+    @Test
+    void failsInsteadOfDeadLetteringWhenTheCodecsServiceIsUnavailable() throws Exception {
+        boolean[] down = {true};
+        RecordSchema flaky = new RecordSchema() {
+            @Override
+            public VectorFormat format() {
+                return VectorFormat.AVRO;
+            }
+
+            @Override
+            public VectorTransformer transformer(ActivationFunction activation, int dimension, int maxDimension) {
+                return new VectorTransformer() {
+                    @Override
+                    public byte[] transform(byte[] value) {
+                        if (down[0]) {
+                            throw new ServiceUnavailableException("the schema registry at http://r cannot be reached");
+                        }
+                        return value.clone();
+                    }
+
+                    @Override
+                    public int lastLength() {
+                        return 1;
+                    }
+
+                    @Override
+                    public int lastNonPositiveCount() {
+                        return 0;
+                    }
+                };
+            }
+
+            @Override
+            public String outputSchemaText() {
+                return "";
+            }
+
+            @Override
+            public String describe() {
+                return "avro flaky";
+            }
+        };
+        EluSettings settings = new EluSettings(ActivationKind.ELU, 1.0, OutputMode.BOTH, false, 0, 8,
+                EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES, VectorFormat.AVRO, Endianness.LITTLE_ENDIAN,
+                JsonVectorFields.defaults(), ElementType.FLOAT64, flaky);
+        try (var h = harness(settings)) {
+            assertThatThrownBy(() -> h.processElement(record(1, "k", "x"), 0L))
+                    .isInstanceOf(ServiceUnavailableException.class)
+                    .hasMessage("the schema registry at http://r cannot be reached");
+            assertThat(h.getSideOutput(EluFunction.DEAD_LETTERS)).isNullOrEmpty();
+            assertThat(h.extractOutputValues()).isEmpty();
+            down[0] = false;
+            h.processElement(record(1, "k", "x"), 0L);
+            assertThat(h.extractOutputValues()).extracting(r -> new String(r.value(), UTF_8)).containsExactly("x");
+            assertThat(h.getSideOutput(EluFunction.DEAD_LETTERS)).isNullOrEmpty();
+        }
     }
 
     @Test
