@@ -80,13 +80,23 @@ public final class Elu implements ActivationFunction {
     /** f(x). */
     @Override
     public double value(double x) {
-        // expm1, not exp(x) - 1: the latter is 0 for |x| below 1e-16 and loses digits near 0.
-        return x > 0.0 ? x : alpha * Math.expm1(x);
+        return value(alpha, x);
     }
 
     /** f'(x). */
     @Override
     public double derivative(double x) {
+        return derivative(alpha, x);
+    }
+
+    /** f(x) at the given alpha: the one formula of every scalar ELU path, per-element ones included. */
+    static double value(double alpha, double x) {
+        // expm1, not exp(x) - 1: the latter is 0 for |x| below 1e-16 and loses digits near 0.
+        return x > 0.0 ? x : alpha * Math.expm1(x);
+    }
+
+    /** f'(x) at the given alpha, as {@link #value(double, double)}. */
+    static double derivative(double alpha, double x) {
         // alpha*exp(x), not value(x) + alpha: the sum cancels to 0 below x = -37.
         return x > 0.0 ? 1.0 : ExpMath.timesExp(alpha, x);
     }

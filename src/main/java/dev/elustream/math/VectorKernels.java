@@ -10,8 +10,9 @@ import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The array forms of ELU and SELU with {@code DoubleVector} lanewise EXPM1 and EXP: the results of
- * the scalar loops to within 2 ulp of the correctly rounded values, the same aliasing rules.
+ * The array forms of ELU (one alpha, or one per element) and SELU with {@code DoubleVector} lanewise
+ * EXPM1 and EXP: the results of the scalar loops to within 2 ulp of the correctly rounded values,
+ * the same aliasing rules.
  *
  * <p>Links against {@code jdk.incubator.vector}: only {@link Kernel} may load it, and only after
  * checking the module is in the boot layer, so that a JVM without {@code --add-modules} never
@@ -87,6 +88,89 @@ final class VectorKernels {
         }
     }
 
+    /**
+     * The alphas of a per-element ELU laid out for lane loads: element m is alphas[m % d] for m in
+     * [0, d + lanes - 1), so that the lanes of the input elements i to i + lanes - 1 (row after row of
+     * d elements) load their alphas from offset i % d, whatever d and the row boundaries.
+     */
+    static double[] laneAlphas(double[] alphas) {
+        int d = alphas.length;
+        double[] lanes = new double[d + LANES - 1];
+        for (int m = 0; m < lanes.length; m++) {
+            lanes[m] = alphas[m % d];
+        }
+        return lanes;
+    }
+
+    // The per-element ELU: element i takes alphas[i % d]. One loop over the whole input, not row by
+    // row, so that rows of any length (3, 17) stay in vectors and each element goes through the
+    // same path (vector or scalar tail) as in the scalar-alpha methods above at the same index.
+
+    static void eluValues(double[] alphas, double[] laneAlphas, double[] in, double[] out, int length) {
+        int d = alphas.length;
+        int step = LANES % d;
+        int bound = SPECIES.loopBound(length);
+        int i = 0;
+        int j = 0; // i % d
+        for (; i < bound; i += LANES) {
+            DoubleVector x = DoubleVector.fromArray(SPECIES, in, i);
+            DoubleVector alpha = DoubleVector.fromArray(SPECIES, laneAlphas, j);
+            eluValue(alpha, x, x.compare(GT, 0.0)).intoArray(out, i);
+            j = advance(j, step, d);
+        }
+        for (; i < length; i++) {
+            out[i] = Elu.value(alphas[j], in[i]);
+            j = advance(j, 1, d);
+        }
+    }
+
+    static void eluDerivatives(double[] alphas, double[] laneAlphas, double[] in, double[] out, int length) {
+        int d = alphas.length;
+        int step = LANES % d;
+        int bound = SPECIES.loopBound(length);
+        int i = 0;
+        int j = 0;
+        for (; i < bound; i += LANES) {
+            DoubleVector x = DoubleVector.fromArray(SPECIES, in, i);
+            DoubleVector alpha = DoubleVector.fromArray(SPECIES, laneAlphas, j);
+            eluDerivative(alpha, laneAlphas, j, x, x.compare(GT, 0.0), out, i);
+            j = advance(j, step, d);
+        }
+        for (; i < length; i++) {
+            out[i] = Elu.derivative(alphas[j], in[i]);
+            j = advance(j, 1, d);
+        }
+    }
+
+    static void eluValuesAndDerivatives(
+            double[] alphas, double[] laneAlphas, double[] in, double[] values, double[] derivatives, int length) {
+        int d = alphas.length;
+        int step = LANES % d;
+        int bound = SPECIES.loopBound(length);
+        int i = 0;
+        int j = 0;
+        for (; i < bound; i += LANES) {
+            DoubleVector x = DoubleVector.fromArray(SPECIES, in, i);
+            DoubleVector alpha = DoubleVector.fromArray(SPECIES, laneAlphas, j);
+            VectorMask<Double> positive = x.compare(GT, 0.0);
+            eluDerivative(alpha, laneAlphas, j, x, positive, derivatives, i);
+            eluValue(alpha, x, positive).intoArray(values, i);
+            j = advance(j, step, d);
+        }
+        for (; i < length; i++) {
+            double x = in[i];
+            values[i] = Elu.value(alphas[j], x);
+            derivatives[i] = Elu.derivative(alphas[j], x);
+            j = advance(j, 1, d);
+        }
+    }
+
+    /** (j + step) % d for j and step in [0, d). */
+    private static int advance(int j, int step, int d) {
+        int next = j + step;
+        return next >= d ? next - d : next;
+    }
+
     static void seluValues(double[] in, double[] out, int length) {
         Selu selu = Selu.instance(Kernel.SCALAR);
         int bound = SPECIES.loopBound(length);
@@ -159,6 +243,30 @@ final class VectorKernels {
             for (int j = 0; j < LANES; j++) {
                 if (tiny.laneIsSet(j)) {
                     out[offset + j] = ExpMath.timesExp(alpha, x.lane(j));
+                }
+            }
+        }
+    }
+
+    /** alpha*expm1(x) with a lane's own alpha, or x where positive; NaN stays NaN. */
+    private static DoubleVector eluValue(DoubleVector alpha, DoubleVector x, VectorMask<Double> positive) {
+        return x.lanewise(EXPM1).mul(alpha).blend(x, positive);
+    }
+
+    /**
+     * Writes alpha*exp(x), or 1 where positive, to out from offset, where alpha was loaded from
+     * laneAlphas at alphaOffset; as {@link #eluDerivative(double, DoubleVector, VectorMask, double[], int)}.
+     */
+    private static void eluDerivative(DoubleVector alpha, double[] laneAlphas, int alphaOffset, DoubleVector x,
+            VectorMask<Double> positive, double[] out, int offset) {
+        DoubleVector e = x.lanewise(EXP);
+        e.mul(alpha).blend(1.0, positive).intoArray(out, offset);
+        // exp(x) subnormal or 0: each such lane redone with its own alpha
+        VectorMask<Double> tiny = e.compare(LT, Double.MIN_NORMAL);
+        if (tiny.anyTrue()) {
+            for (int k = 0; k < LANES; k++) {
+                if (tiny.laneIsSet(k)) {
+                    out[offset + k] = ExpMath.timesExp(laneAlphas[alphaOffset + k], x.lane(k));
                 }
             }
         }

@@ -115,4 +115,73 @@ class ActivationsTest {
             assertThatThrownBy(() -> f.values(x, new double[1], 2)).isInstanceOf(IndexOutOfBoundsException.class);
         }
     }
+
+    @Test
+    void seluRefusesAnyPerElementAlpha() {
+        Alpha alpha = Alpha.perElement(new double[] {ActivationKind.SELU_ALPHA, ActivationKind.SELU_ALPHA});
+        assertThatThrownBy(() -> Activations.checkAlpha(ActivationKind.SELU, alpha))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("activation selu has a fixed alpha and takes no per-element alpha, got "
+                        + "[1.6732632423543772, 1.6732632423543772]");
+        assertThatThrownBy(() -> Activations.of(ActivationKind.SELU, Alpha.perElement(new double[] {1.0})))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("activation selu has a fixed alpha and takes no per-element alpha, got [1.0]");
+        assertThat(Activations.isValidAlpha(ActivationKind.SELU, alpha)).isFalse();
+        // a scalar Alpha follows the scalar rule
+        assertThat(Activations.isValidAlpha(ActivationKind.SELU, Alpha.of(ActivationKind.SELU_ALPHA))).isTrue();
+        Activations.checkAlpha(ActivationKind.SELU, Alpha.of(ActivationKind.SELU_ALPHA));
+    }
+
+    @Test
+    void perElementAlphaNamesItsFirstBadElement() {
+        Alpha alpha = Alpha.perElement(new double[] {0.5, 1.0, 0.0, -1.0, -2.0});
+        assertThatThrownBy(() -> Activations.checkAlpha(ActivationKind.ELU, alpha))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("alpha[3] must be finite and >= 0 for activation elu, got -1.0");
+        assertThatThrownBy(() -> Activations.of(ActivationKind.ELU, alpha, Kernel.SCALAR))
+                .hasMessage("alpha[3] must be finite and >= 0 for activation elu, got -1.0");
+        // CELU divides by alpha: 0 is refused where ELU took it
+        assertThatThrownBy(() -> Activations.checkAlpha(ActivationKind.CELU, alpha))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("alpha[2] must be finite and > 0 for activation celu, got 0.0");
+        assertThatThrownBy(() -> Activations.of(ActivationKind.CELU, Alpha.perElement(new double[] {-0.0})))
+                .hasMessage("alpha[0] must be finite and > 0 for activation celu, got -0.0");
+        assertThat(Activations.isValidAlpha(ActivationKind.ELU, alpha)).isFalse();
+        assertThat(Activations.isValidAlpha(ActivationKind.CELU, alpha)).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {-1e-300, -1.0, Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY})
+    void refusesBadPerElementAlphaNamingKindElementAndValue(double bad) {
+        Alpha alpha = Alpha.perElement(new double[] {1.0, 2.0, 0.5, 3.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, bad, 1.0});
+        assertThatThrownBy(() -> Activations.checkAlpha(ActivationKind.ELU, alpha))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("alpha[10] must be finite and >= 0 for activation elu, got " + bad);
+        assertThatThrownBy(() -> Activations.of(ActivationKind.CELU, alpha))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("alpha[10] must be finite and > 0 for activation celu, got " + bad);
+        assertThat(Activations.isValidAlpha(ActivationKind.ELU, alpha)).isFalse();
+        assertThat(Activations.isValidAlpha(ActivationKind.CELU, alpha)).isFalse();
+    }
+
+    @Test
+    void goodPerElementAlphaPasses() {
+        Alpha alpha = Alpha.perElement(new double[] {0.0, 1e-300, 1e300, Double.MIN_VALUE});
+        Activations.checkAlpha(ActivationKind.ELU, alpha);
+        assertThat(Activations.isValidAlpha(ActivationKind.ELU, alpha)).isTrue();
+        assertThat(Activations.isValidAlpha(ActivationKind.CELU, alpha)).as("element 0 is 0").isFalse();
+        Alpha positive = Alpha.perElement(new double[] {1e-300, 1e300, Double.MIN_VALUE});
+        Activations.checkAlpha(ActivationKind.CELU, positive);
+        assertThat(Activations.isValidAlpha(ActivationKind.CELU, positive)).isTrue();
+        assertThat(Activations.of(ActivationKind.CELU, positive, Kernel.SCALAR).alphaParameter()).isEqualTo(positive);
+    }
+
+    @Test
+    void longSeluPerElementAlphaIsAbbreviatedInTheMessage() {
+        double[] values = new double[1000];
+        java.util.Arrays.fill(values, 1.0);
+        assertThatThrownBy(() -> Activations.checkAlpha(ActivationKind.SELU, Alpha.perElement(values)))
+                .hasMessage("activation selu has a fixed alpha and takes no per-element alpha, got "
+                        + "[1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 1.0, ... (1000 elements)]");
+    }
 }

@@ -58,7 +58,7 @@ class EluKernelFallbackTest {
         }
     }
 
-    private static List<String> probe(String... jvmOptions) throws Exception {
+    static List<String> probe(String... jvmOptions) throws Exception {
         ProcessResult result = run(jvmOptions);
         assertThat(result.exitCode).as("probe exit code; stderr:%n%s", result.err).isZero();
         return result.out.lines().toList();
