@@ -1,7 +1,7 @@
 package dev.elustream.codec;
 
 import dev.elustream.codec.BinaryVectors.ElementType;
-import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ArrayActivation;
 
 /**
  * The activation over one decoded vector, shared by the transformers of every wire format: replaces
@@ -11,7 +11,7 @@ import dev.elustream.math.ActivationFunction;
  */
 final class ActivationPass {
 
-    private final ActivationFunction activation;
+    private final ArrayActivation activation;
     private final OutputMode mode;
     private final boolean alphaGradient;
     /** Whether f(x) can overflow for a finite x (SELU), so that inputs must be scanned first. */
@@ -22,7 +22,7 @@ final class ActivationPass {
     private double[] derivatives = new double[0];
     private double[] alphaGradients = new double[0];
 
-    ActivationPass(ActivationFunction activation, OutputMode mode, boolean alphaGradient) {
+    ActivationPass(ArrayActivation activation, OutputMode mode, boolean alphaGradient) {
         this.activation = activation;
         this.mode = mode;
         this.alphaGradient = alphaGradient;
@@ -36,15 +36,20 @@ final class ActivationPass {
      * The activation's largest double x whose f(x), rounded to the type, is finite: for float32 that
      * bounds every activation, since a double input can be above the largest float.
      */
-    static double maxFiniteInput(ActivationFunction activation, ElementType type) {
+    static double maxFiniteInput(ArrayActivation activation, ElementType type) {
         if (type == ElementType.FLOAT64) {
             return activation.maxFiniteInput();
         }
+        // through the array form, which every activation has (a per-element one: element 0's alpha)
+        double[] x = new double[1];
+        double[] y = new double[1];
         long lo = 0;
         long hi = Double.doubleToRawLongBits(Double.MAX_VALUE);
         while (lo < hi) {
             long mid = (lo + hi + 1) >>> 1;
-            if (Float.isFinite((float) activation.value(Double.longBitsToDouble(mid)))) {
+            x[0] = Double.longBitsToDouble(mid);
+            activation.values(x, y, 1);
+            if (Float.isFinite((float) y[0])) {
                 lo = mid;
             } else {
                 hi = mid - 1;

@@ -1,7 +1,7 @@
 package dev.elustream.codec;
 
 import dev.elustream.codec.BinaryVectors.ElementType;
-import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ArrayActivation;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
@@ -413,7 +413,7 @@ public final class AvroRecordSchema implements RecordSchema {
     }
 
     @Override
-    public VectorTransformer transformer(ActivationFunction activation, int dimension, int maxDimension) {
+    public VectorTransformer transformer(ArrayActivation activation, int dimension, int maxDimension) {
         return new AvroVectorTransformer(this, activation, mode, alphaGradient, dimension, maxDimension);
     }
 

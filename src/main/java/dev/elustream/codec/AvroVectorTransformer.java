@@ -2,7 +2,7 @@ package dev.elustream.codec;
 
 import dev.elustream.codec.AvroRecordSchema.VectorPath;
 import dev.elustream.codec.BinaryVectors.ElementType;
-import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ArrayActivation;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -81,7 +81,7 @@ final class AvroVectorTransformer implements VectorTransformer {
     private int lastLength;
     private int lastNonPositiveCount;
 
-    AvroVectorTransformer(AvroRecordSchema schema, ActivationFunction activation, OutputMode mode, boolean alphaGradient,
+    AvroVectorTransformer(AvroRecordSchema schema, ArrayActivation activation, OutputMode mode, boolean alphaGradient,
             int dimension, int maxDimension) {
         if (maxDimension < 1) {
             throw new IllegalArgumentException("maxDimension must be >= 1, got " + maxDimension);

@@ -3,7 +3,7 @@ package dev.elustream.codec;
 import static dev.elustream.codec.BinaryVectors.HEADER_BYTES;
 
 import dev.elustream.codec.BinaryVectors.ElementType;
-import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ArrayActivation;
 import java.util.Objects;
 import javax.annotation.Nullable;
 
@@ -43,7 +43,7 @@ public final class EluBinaryTransformer implements VectorTransformer {
      * @throws NullPointerException if {@code activation} or {@code mode} is null
      */
     public EluBinaryTransformer(
-            ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension, int maxDimension) {
+            ArrayActivation activation, OutputMode mode, boolean alphaGradient, int dimension, int maxDimension) {
         Objects.requireNonNull(activation, "activation");
         this.mode = Objects.requireNonNull(mode, "mode");
         this.alphaGradient = alphaGradient;

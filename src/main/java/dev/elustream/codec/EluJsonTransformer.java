@@ -1,7 +1,7 @@
 package dev.elustream.codec;
 
 import dev.elustream.codec.BinaryVectors.ElementType;
-import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ArrayActivation;
 import java.util.Objects;
 import javax.annotation.Nullable;
 
@@ -19,7 +19,7 @@ import javax.annotation.Nullable;
  */
 public final class EluJsonTransformer implements VectorTransformer {
 
-    private final ActivationFunction activation;
+    private final ArrayActivation activation;
     private final OutputMode mode;
     private final boolean alphaGradient;
     /** The activation's largest x with a finite f(x) in the precision, above which a vector is rejected. */
@@ -37,21 +37,21 @@ public final class EluJsonTransformer implements VectorTransformer {
     private int lastNonPositiveCount;
 
     /**
-     * A transformer that writes no alpha-gradient; see {@link #EluJsonTransformer(ActivationFunction,
+     * A transformer that writes no alpha-gradient; see {@link #EluJsonTransformer(ArrayActivation,
      * OutputMode, boolean, int, int)}.
      */
-    public EluJsonTransformer(ActivationFunction activation, OutputMode mode, int dimension, int maxDimension) {
+    public EluJsonTransformer(ArrayActivation activation, OutputMode mode, int dimension, int maxDimension) {
         this(activation, mode, false, dimension, maxDimension);
     }
 
     /** A transformer of the default field, {@code /features}; see the constructor with {@link JsonVectorFields}. */
     public EluJsonTransformer(
-            ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension, int maxDimension) {
+            ArrayActivation activation, OutputMode mode, boolean alphaGradient, int dimension, int maxDimension) {
         this(activation, mode, alphaGradient, dimension, maxDimension, JsonVectorFields.defaults());
     }
 
     /** A transformer writing float64 results; see the constructor with the precision. */
-    public EluJsonTransformer(ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension,
+    public EluJsonTransformer(ArrayActivation activation, OutputMode mode, boolean alphaGradient, int dimension,
             int maxDimension, JsonVectorFields fields) {
         this(activation, mode, alphaGradient, dimension, maxDimension, fields, ElementType.FLOAT64);
     }
@@ -73,7 +73,7 @@ public final class EluJsonTransformer implements VectorTransformer {
      *     above {@code maxDimension}, or the fields' outputs collide ({@link JsonVectorFields#check})
      * @throws NullPointerException if {@code activation}, {@code mode}, {@code fields} or {@code precision} is null
      */
-    public EluJsonTransformer(ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension,
+    public EluJsonTransformer(ArrayActivation activation, OutputMode mode, boolean alphaGradient, int dimension,
             int maxDimension, JsonVectorFields fields, ElementType precision) {
         this.activation = Objects.requireNonNull(activation, "activation");
         this.mode = Objects.requireNonNull(mode, "mode");

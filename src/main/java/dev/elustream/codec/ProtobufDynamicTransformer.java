@@ -7,7 +7,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Message;
 import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.ProtobufRecordSchema.VectorPath;
-import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ArrayActivation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -100,7 +100,7 @@ final class ProtobufDynamicTransformer implements VectorTransformer {
      *     above {@code maxDimension}
      * @throws NullPointerException if {@code schema} or {@code activation} is null
      */
-    ProtobufDynamicTransformer(ProtobufRecordSchema schema, ActivationFunction activation, int dimension,
+    ProtobufDynamicTransformer(ProtobufRecordSchema schema, ArrayActivation activation, int dimension,
             int maxDimension) {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(activation, "activation");

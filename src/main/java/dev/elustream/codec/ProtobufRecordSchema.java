@@ -9,7 +9,7 @@ import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.JsonVectorFields.Field;
-import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ArrayActivation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -139,7 +139,7 @@ public final class ProtobufRecordSchema implements RecordSchema {
     }
 
     @Override
-    public ProtobufVectorTransformer transformer(ActivationFunction activation, int dimension, int maxDimension) {
+    public ProtobufVectorTransformer transformer(ArrayActivation activation, int dimension, int maxDimension) {
         return new ProtobufVectorTransformer(this, activation, dimension, maxDimension);
     }
 

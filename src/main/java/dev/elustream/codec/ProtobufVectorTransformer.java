@@ -7,7 +7,7 @@ import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.WireFormat;
 import dev.elustream.codec.BinaryVectors.ElementType;
 import dev.elustream.codec.ProtobufRecordSchema.VectorPath;
-import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ArrayActivation;
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -87,13 +87,13 @@ public final class ProtobufVectorTransformer implements VectorTransformer {
      *     above {@code maxDimension}
      * @throws NullPointerException if {@code schema} or {@code activation} is null
      */
-    public ProtobufVectorTransformer(ProtobufRecordSchema schema, ActivationFunction activation, int dimension,
+    public ProtobufVectorTransformer(ProtobufRecordSchema schema, ArrayActivation activation, int dimension,
             int maxDimension) {
         this(schema, activation, dimension, maxDimension, WIRE_BY_DEFAULT);
     }
 
     /** @param wire whether to take the wire path; if not, every record goes to {@link ProtobufDynamicTransformer} */
-    ProtobufVectorTransformer(ProtobufRecordSchema schema, ActivationFunction activation, int dimension,
+    ProtobufVectorTransformer(ProtobufRecordSchema schema, ArrayActivation activation, int dimension,
             int maxDimension, boolean wire) {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(activation, "activation");

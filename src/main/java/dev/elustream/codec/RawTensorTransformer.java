@@ -2,7 +2,7 @@ package dev.elustream.codec;
 
 
 import dev.elustream.codec.BinaryVectors.ElementType;
-import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ArrayActivation;
 import java.util.Objects;
 import javax.annotation.Nullable;
 
@@ -46,14 +46,14 @@ public final class RawTensorTransformer implements VectorTransformer {
      * @throws NullPointerException if {@code activation}, {@code mode}, {@code elementType} or
      *     {@code byteOrder} is null
      */
-    public RawTensorTransformer(ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension,
+    public RawTensorTransformer(ArrayActivation activation, OutputMode mode, boolean alphaGradient, int dimension,
             int maxDimension, ElementType elementType, Endianness byteOrder) {
         this(activation, mode, alphaGradient, dimension, maxDimension, elementType, byteOrder,
                 RawTensors.MAX_ARRAY_LENGTH);
     }
 
     /** With a smaller limit for the output than a byte array's, so that tests can reach it. */
-    RawTensorTransformer(ActivationFunction activation, OutputMode mode, boolean alphaGradient, int dimension,
+    RawTensorTransformer(ArrayActivation activation, OutputMode mode, boolean alphaGradient, int dimension,
             int maxDimension, ElementType elementType, Endianness byteOrder, long maxOutputBytes) {
         Objects.requireNonNull(activation, "activation");
         this.mode = Objects.requireNonNull(mode, "mode");

@@ -1,6 +1,6 @@
 package dev.elustream.codec;
 
-import dev.elustream.math.ActivationFunction;
+import dev.elustream.math.ArrayActivation;
 import java.io.Serializable;
 
 /**
@@ -20,7 +20,7 @@ public interface RecordSchema extends Serializable {
      * @param dimension the required element count, or 0 for any count up to {@code maxDimension}
      * @param maxDimension the largest element count accepted, at least 1
      */
-    VectorTransformer transformer(ActivationFunction activation, int dimension, int maxDimension);
+    VectorTransformer transformer(ArrayActivation activation, int dimension, int maxDimension);
 
     /**
      * The schema of the output, for consumers: Avro's JSON of the output schema; for Protobuf, the

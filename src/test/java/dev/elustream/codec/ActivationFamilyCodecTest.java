@@ -10,6 +10,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.elustream.math.ActivationFunction;
 import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Activations;
+import dev.elustream.math.Alpha;
+import dev.elustream.math.ArrayActivation;
 import dev.elustream.math.Celu;
 import dev.elustream.math.Kernel;
 import dev.elustream.math.Elu;
@@ -167,5 +169,31 @@ class ActivationFamilyCodecTest {
             assertThat(bits(numbers(activationOut, "alpha_gradient"))).isEqualTo(bits(gradients));
             assertThat(text(activationOut)).doesNotContain("derivative");
         }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ActivationKind.class, names = {"ELU", "CELU"})
+    void perElementAlphaGivesEachElementItsOwnAlpha(ActivationKind kind) throws Exception {
+        double[] alphas = {0.5, 2.0, 1.0, 3.0, 0.25, 37.0, 1e300, 1.5};
+        ArrayActivation f = Activations.of(kind, Alpha.perElement(alphas), Kernel.SCALAR);
+        EluJsonTransformer transformer = new EluJsonTransformer(f, OutputMode.BOTH, true, alphas.length, 64);
+
+        byte[] out = transform(transformer, INPUT);
+
+        double[] values = numbers(out, "features");
+        double[] derivatives = numbers(out, "derivative");
+        double[] gradients = numbers(out, "alpha_gradient");
+        for (int i = 0; i < X.length; i++) {
+            ActivationFunction scalar = Activations.of(kind, alphas[i], Kernel.SCALAR);
+            assertThat(Double.doubleToRawLongBits(values[i])).as("f at %s", i)
+                    .isEqualTo(Double.doubleToRawLongBits(scalar.value(X[i])));
+            assertThat(Double.doubleToRawLongBits(derivatives[i])).as("f' at %s", i)
+                    .isEqualTo(Double.doubleToRawLongBits(scalar.derivative(X[i])));
+            assertThat(Double.doubleToRawLongBits(gradients[i])).as("df/dalpha at %s", i)
+                    .isEqualTo(Double.doubleToRawLongBits(scalar.alphaGradient(X[i])));
+        }
+        // the float32 bound is found through the array form: f is x above 0 whatever the alphas
+        assertThat(ActivationPass.maxFiniteInput(f, BinaryVectors.ElementType.FLOAT32))
+                .isEqualTo(ActivationPass.maxFiniteInput(Activations.of(kind, 1.0), BinaryVectors.ElementType.FLOAT32));
     }
 }

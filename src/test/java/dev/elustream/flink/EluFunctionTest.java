@@ -15,8 +15,8 @@ import dev.elustream.codec.RejectKind;
 import dev.elustream.codec.ServiceUnavailableException;
 import dev.elustream.codec.VectorFormat;
 import dev.elustream.codec.VectorTransformer;
-import dev.elustream.math.ActivationFunction;
 import dev.elustream.math.ActivationKind;
+import dev.elustream.math.ArrayActivation;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -87,7 +87,7 @@ class EluFunctionTest {
             }
 
             @Override
-            public VectorTransformer transformer(ActivationFunction activation, int dimension, int maxDimension) {
+            public VectorTransformer transformer(ArrayActivation activation, int dimension, int maxDimension) {
                 return new VectorTransformer() {
                     @Override
                     public byte[] transform(byte[] value) {
