@@ -7,7 +7,8 @@ import org.apache.flink.table.data.ArrayData;
 
 /**
  * Base of the SQL functions that take an optional alpha: {@code NAME(features ARRAY<DOUBLE> [, alpha
- * DOUBLE]) -> ARRAY<DOUBLE>}, with the default alpha when it is left out.
+ * DOUBLE | ARRAY<DOUBLE>]) -> ARRAY<DOUBLE>}, with the default alpha when it is left out, and element
+ * i taking alpha[i] when alpha is an array.
  */
 public abstract class AlphaActivationScalarFunction extends ActivationScalarFunction {
 
@@ -26,6 +27,14 @@ public abstract class AlphaActivationScalarFunction extends ActivationScalarFunc
     public @Nullable ArrayData eval(
             @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features,
             @Nullable Double alpha) {
+        return apply(features, alpha);
+    }
+
+    /** NAME(features, alpha ARRAY&lt;DOUBLE&gt;): element i with alpha[i]. */
+    @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class)
+    public @Nullable ArrayData eval(
+            @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData features,
+            @DataTypeHint(value = VECTOR, bridgedTo = ArrayData.class) @Nullable ArrayData alpha) {
         return apply(features, alpha);
     }
 }

@@ -3,14 +3,15 @@ package dev.elustream.sql;
 import dev.elustream.math.ActivationKind;
 
 /**
- * SQL {@code ELU(features ARRAY<DOUBLE> [, alpha DOUBLE]) -> ARRAY<DOUBLE>}: f(x) = x for x &gt;
- * 0, alpha*expm1(x) for x &lt;= 0, element by element; alpha defaults to 1.0 and must be finite
- * and &gt;= 0.
+ * SQL {@code ELU(features ARRAY<DOUBLE> [, alpha DOUBLE | ARRAY<DOUBLE>]) -> ARRAY<DOUBLE>}: f(x) =
+ * x for x &gt; 0, alpha*expm1(x) for x &lt;= 0, element by element; alpha defaults to 1.0 and must
+ * be finite and &gt;= 0.
  *
  * <p>A NULL array gives NULL and a NULL element a NULL element in its place; a NULL alpha, or an
  * alpha out of range computed per row, gives NULL; an alpha literal out of range refuses the query
- * when it is planned, naming the value. Register with {@code CREATE FUNCTION elu AS
- * 'dev.elustream.sql.EluScalarFunction'}.
+ * when it is planned, naming the value. An {@code ARRAY<DOUBLE>} alpha gives element i the alpha
+ * alpha[i]; a NULL array, a NULL or invalid element, or a length other than the features' gives
+ * NULL. Register with {@code CREATE FUNCTION elu AS 'dev.elustream.sql.EluScalarFunction'}.
  */
 public final class EluScalarFunction extends AlphaActivationScalarFunction {
 

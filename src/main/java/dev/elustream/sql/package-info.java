@@ -10,5 +10,14 @@
  * literal refuses the statement when it is planned, with a {@code ValidationException} naming the
  * function and the value; one computed per row (a column, an expression) gives NULL for that row,
  * so that no record can fail the job.
+ *
+ * <p>Per-element alpha: the functions that take an alpha (ELU, ELU_DERIVATIVE, ELU_ALPHA_GRADIENT,
+ * CELU, CELU_DERIVATIVE) also take an {@code ARRAY<DOUBLE>} alpha, element i of the features taking
+ * alpha[i], e.g. {@code ELU(features, ARRAY[0.9, 0.8, 1.0])} or {@code ELU(features, alphas)}. A
+ * NULL alpha array, a NULL element in it, an element out of the kind's range, or a length other
+ * than the features' gives NULL for that row (an empty features array with an empty alpha array
+ * gives an empty array). Flink's planner passes an {@code ARRAY[...]} constructor to the function
+ * as a call, never as a literal, so an alpha array out of range is not refused at planning: it gives
+ * NULL on every row.
  */
 package dev.elustream.sql;

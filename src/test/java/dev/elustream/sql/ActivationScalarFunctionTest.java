@@ -7,6 +7,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.elustream.math.ActivationFunction;
 import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Activations;
+import dev.elustream.math.Alpha;
+import dev.elustream.math.ArrayActivation;
 import dev.elustream.sql.ActivationScalarFunction.Output;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -278,7 +280,11 @@ class ActivationScalarFunctionTest {
             assertThat(k.getMethod("eval", ArrayData.class).getReturnType()).isEqualTo(ArrayData.class);
             List<Method> withAlpha = Arrays.stream(k.getMethods())
                     .filter(m -> m.getName().equals("eval") && m.getParameterCount() == 2).toList();
-            assertThat(withAlpha).as("%s eval(features, alpha)", c).hasSize(c.takesAlpha() ? 1 : 0);
+            // eval(features, alpha DOUBLE) and eval(features, alpha ARRAY<DOUBLE>)
+            assertThat(withAlpha).as("%s eval(features, alpha)", c).hasSize(c.takesAlpha() ? 2 : 0);
+            assertThat(withAlpha).extracting(m -> m.getParameterTypes()[1])
+                    .containsExactlyInAnyOrder(
+                            c.takesAlpha() ? new Class<?>[] {Double.class, ArrayData.class} : new Class<?>[0]);
             assertThat(c.function().isDeterministic()).isTrue();
         }
     }
@@ -311,6 +317,201 @@ class ActivationScalarFunctionTest {
         assertThat(celu.specialize(literalAlpha("celu", 1e-300))).isSameAs(celu);
     }
 
+    // Per-element alpha: ARRAY<DOUBLE>, element i taking alpha[i]
+
+    /** The cases that take an alpha, with their eval(features, alpha ARRAY<DOUBLE>). */
+    static List<Case> alphaCases() {
+        return cases().stream().filter(Case::takesAlpha).toList();
+    }
+
+    static @Nullable ArrayData evalPerElement(Case c, @Nullable ArrayData features, @Nullable ArrayData alpha) {
+        return ((AlphaActivationScalarFunction) c.function()).eval(features, alpha);
+    }
+
+    /** XS.length alphas the kind takes, from tiny to huge, alpha 0 among them for ELU. */
+    static double[] perElementAlphas(ActivationKind kind) {
+        double[] pool = {0.5, 2.0, 1.0, 1e-300, 1e300, 3.7, 0.1, 37.0, kind == ActivationKind.ELU ? 0.0 : 0.25,
+            ActivationKind.SELU_ALPHA, 2.5};
+        double[] alphas = new double[XS.length];
+        for (int i = 0; i < alphas.length; i++) {
+            alphas[i] = pool[i % pool.length];
+        }
+        return alphas;
+    }
+
+    /** The three shapes an ARRAY<DOUBLE> arrives in: primitive, boxed, binary. */
+    static List<ArrayData> shapes(double[] values) {
+        return List.of(new GenericArrayData(values.clone()), new GenericArrayData(boxed(values)),
+                BinaryArrayData.fromPrimitiveArray(values));
+    }
+
+    @Test
+    void perElementAlphaGivesEachElementTheScalarFunctionsResultWithItsAlpha() {
+        for (Case c : alphaCases()) {
+            double[] alphas = perElementAlphas(c.kind());
+            for (ArrayData alpha : shapes(alphas)) {
+                for (ArrayData features : shapes(XS)) {
+                    ArrayData out = evalPerElement(c, features, alpha);
+                    assertThat(out.size()).isEqualTo(XS.length);
+                    for (int i = 0; i < XS.length; i++) {
+                        // number by number against the scalar-alpha function with this element's alpha
+                        ArrayData scalar = eval(c, new GenericArrayData(XS.clone()), alphas[i]);
+                        String at = c + "(x=" + XS[i] + ", alpha=" + alphas[i] + ") at " + i;
+                        assertThat(out.isNullAt(i)).as(at).isFalse();
+                        assertWithin2Ulp(out.getDouble(i), scalar.getDouble(i), at);
+                    }
+                    // and bit for bit what the math package's per-element activation gives, as it is used
+                    double[] want = XS.clone();
+                    ArrayActivation f = Activations.of(c.kind(), Alpha.perElement(alphas));
+                    switch (c.output()) {
+                        case VALUE -> f.values(want, want, want.length);
+                        case DERIVATIVE -> f.derivatives(want, want, want.length);
+                        case ALPHA_GRADIENT -> f.alphaGradients(want, want, want.length);
+                    }
+                    for (int i = 0; i < XS.length; i++) {
+                        assertThat(Double.doubleToRawLongBits(out.getDouble(i))).as("%s at %d", c, i)
+                                .isEqualTo(Double.doubleToRawLongBits(want[i]));
+                    }
+                    assertThat(((GenericArrayData) out).isPrimitiveArray()).as("%s result unboxed", c).isTrue();
+                }
+            }
+        }
+    }
+
+    @Test
+    void perElementAlphaWorksOnTheTextbookFormulas() {
+        double[] in = {-1.0, -1.0, -1.0, 2.0};
+        ArrayData alphas = new GenericArrayData(new double[] {0.5, 2.0, 1.0, 3.0});
+        ArrayData elu = new EluScalarFunction().eval(new GenericArrayData(in.clone()), alphas);
+        ArrayData eluD = new EluDerivativeScalarFunction().eval(new GenericArrayData(in.clone()), alphas);
+        ArrayData celu = new CeluScalarFunction().eval(new GenericArrayData(in.clone()), alphas);
+        ArrayData celuD = new CeluDerivativeScalarFunction().eval(new GenericArrayData(in.clone()), alphas);
+        ArrayData grad = new EluAlphaGradientScalarFunction().eval(new GenericArrayData(in.clone()), alphas);
+        double[] a = {0.5, 2.0, 1.0, 3.0};
+        for (int i = 0; i < 3; i++) {
+            assertWithin2Ulp(elu.getDouble(i), a[i] * Math.expm1(-1.0), "elu at " + i);
+            assertWithin2Ulp(eluD.getDouble(i), a[i] * Math.exp(-1.0), "elu' at " + i);
+            assertWithin2Ulp(celu.getDouble(i), a[i] * Math.expm1(-1.0 / a[i]), "celu at " + i);
+            assertWithin2Ulp(celuD.getDouble(i), Math.exp(-1.0 / a[i]), "celu' at " + i);
+            assertWithin2Ulp(grad.getDouble(i), Math.expm1(-1.0), "elu d/dalpha at " + i);
+        }
+        for (ArrayData out : List.of(elu, celu)) {
+            assertThat(out.getDouble(3)).isEqualTo(2.0);
+        }
+        assertThat(eluD.getDouble(3)).isEqualTo(1.0);
+        assertThat(grad.getDouble(3)).isEqualTo(0.0);
+    }
+
+    @Test
+    void nullOrMismatchedPerElementAlphaGivesNull() {
+        ArrayData features = new GenericArrayData(new double[] {1.0, -1.0, -2.0});
+        for (Case c : alphaCases()) {
+            assertThat(evalPerElement(c, features, null)).as("%s NULL alpha array", c).isNull();
+            assertThat(evalPerElement(c, null, new GenericArrayData(new double[] {1.0, 1.0, 1.0})))
+                    .as("%s NULL features", c).isNull();
+            assertThat(evalPerElement(c, features, new GenericArrayData(new Object[] {1.0, null, 1.0})))
+                    .as("%s NULL element", c).isNull();
+            BinaryArrayData binaryWithNull = BinaryArrayData.fromPrimitiveArray(new double[] {1.0, 1.0, 1.0});
+            binaryWithNull.setNullDouble(2);
+            assertThat(evalPerElement(c, features, binaryWithNull)).as("%s NULL binary element", c).isNull();
+            assertThat(evalPerElement(c, features, new GenericArrayData(new double[] {1.0, 1.0})))
+                    .as("%s shorter", c).isNull();
+            assertThat(evalPerElement(c, features, new GenericArrayData(new double[] {1.0, 1.0, 1.0, 1.0})))
+                    .as("%s longer", c).isNull();
+            assertThat(evalPerElement(c, features, new GenericArrayData(new double[0]))).as("%s empty", c).isNull();
+            assertThat(evalPerElement(c, new GenericArrayData(new double[0]), new GenericArrayData(new double[] {1.0})))
+                    .as("%s empty features", c).isNull();
+            // empty with empty: an empty result, as for a scalar alpha
+            ArrayData empty = new GenericArrayData(new double[0]);
+            assertThat(evalPerElement(c, empty, empty).size()).as("%s empty with empty", c).isZero();
+        }
+    }
+
+    @Test
+    void perElementAlphaOutOfRangeGivesNullForThatRowOnly() {
+        ArrayData features = new GenericArrayData(new double[] {1.0, -1.0, -2.0});
+        for (Case c : alphaCases()) {
+            for (double bad : new double[] {-1.0, -1e-300, Double.NaN, Double.POSITIVE_INFINITY,
+                Double.NEGATIVE_INFINITY, -Double.MAX_VALUE}) {
+                for (int at = 0; at < 3; at++) {
+                    double[] alphas = {0.5, 2.0, 1.0};
+                    alphas[at] = bad;
+                    assertThat(evalPerElement(c, features, new GenericArrayData(alphas)))
+                            .as("%s alpha[%d] = %s", c, at, bad).isNull();
+                }
+            }
+            // the next row with good alphas is computed as usual
+            ArrayData out = evalPerElement(c, features, new GenericArrayData(new double[] {0.25, 0.5, 4.0}));
+            double[] alphas = {0.25, 0.5, 4.0};
+            for (int i = 0; i < 3; i++) {
+                double x = features.getDouble(i);
+                ArrayData scalar = eval(c, new GenericArrayData(new double[] {x}), alphas[i]);
+                assertThat(out.getDouble(i)).isEqualTo(scalar.getDouble(0));
+            }
+        }
+        // CELU divides by alpha: 0 and -0.0 give NULL, where ELU takes them
+        ArrayData zeros = new GenericArrayData(new double[] {1.0, 0.0, -0.0});
+        assertThat(new CeluScalarFunction().eval(features, zeros)).isNull();
+        assertThat(new CeluDerivativeScalarFunction().eval(features, zeros)).isNull();
+        assertThat(new EluScalarFunction().eval(features, zeros)).isNotNull();
+        assertThat(new EluDerivativeScalarFunction().eval(features, zeros)).isNotNull();
+        assertThat(new EluAlphaGradientScalarFunction().eval(features, zeros)).isNotNull();
+    }
+
+    @Test
+    void nullFeatureElementGivesNullInItsPlaceWithPerElementAlpha() {
+        Object[] in = {1.5, null, -2.0, null};
+        ArrayData alphas = new GenericArrayData(new double[] {0.5, 2.0, 3.0, 4.0});
+        for (Case c : alphaCases()) {
+            ArrayData out = evalPerElement(c, new GenericArrayData(in), alphas);
+            assertThat(out.size()).isEqualTo(4);
+            assertThat(out.isNullAt(1) && out.isNullAt(3)).as("%s", c).isTrue();
+            assertThat(out.getDouble(0)).isEqualTo(expected(c.kind(), 0.5, c.output(), 1.5));
+            assertThat(out.getDouble(2)).isEqualTo(expected(c.kind(), 3.0, c.output(), -2.0));
+        }
+    }
+
+    @Test
+    void cachedPerElementActivationFollowsTheAlphaArrayBitForBit() {
+        EluScalarFunction elu = new EluScalarFunction();
+        double[] in = {-2.0, -2.0};
+        ArrayData plus = elu.eval(new GenericArrayData(in.clone()), new GenericArrayData(new double[] {0.0, 1.0}));
+        ArrayData minus = elu.eval(new GenericArrayData(in.clone()), new GenericArrayData(new double[] {-0.0, 1.0}));
+        ArrayData plusAgain = elu.eval(new GenericArrayData(in.clone()),
+                BinaryArrayData.fromPrimitiveArray(new double[] {0.0, 1.0}));
+        // 0.0 * expm1(-2) is -0.0, -0.0 * expm1(-2) is +0.0: the cached kernel must not mix them up
+        assertThat(Double.doubleToRawLongBits(plus.getDouble(0))).isEqualTo(Double.doubleToRawLongBits(-0.0));
+        assertThat(Double.doubleToRawLongBits(minus.getDouble(0))).isZero();
+        assertThat(Double.doubleToRawLongBits(plusAgain.getDouble(0))).isEqualTo(Double.doubleToRawLongBits(-0.0));
+        // a changed alpha array, even in one element, is a new activation; a scalar alpha between them too
+        ArrayData changed = elu.eval(new GenericArrayData(in.clone()), new GenericArrayData(new double[] {0.0, 3.0}));
+        assertThat(changed.getDouble(1)).isEqualTo(3.0 * Math.expm1(-2.0));
+        assertThat(elu.eval(new GenericArrayData(in.clone()), 2.0).getDouble(1)).isEqualTo(2.0 * Math.expm1(-2.0));
+        ArrayData back = elu.eval(new GenericArrayData(in.clone()), new GenericArrayData(new double[] {0.0, 3.0}));
+        assertThat(back.getDouble(1)).isEqualTo(3.0 * Math.expm1(-2.0));
+    }
+
+    @Test
+    void perElementAlphaWorksAfterBeingShippedSerialized() throws Exception {
+        double[] alphas = perElementAlphas(ActivationKind.CELU);
+        for (Case c : alphaCases()) {
+            ArrayData before = evalPerElement(c, new GenericArrayData(XS.clone()), new GenericArrayData(alphas));
+            ActivationScalarFunction copy = InstantiationUtil.clone(c.function());
+            ArrayData after = ((AlphaActivationScalarFunction) copy).eval(new GenericArrayData(XS.clone()),
+                    new GenericArrayData(alphas));
+            assertThat(after.toDoubleArray()).as("%s", c).isEqualTo(before.toDoubleArray());
+        }
+    }
+
+    @Test
+    void arrayAlphaPassesPlanningItIsNeverALiteral() {
+        EluScalarFunction elu = new EluScalarFunction();
+        DataType array = DataTypes.ARRAY(DataTypes.DOUBLE());
+        assertThat(elu.specialize(new FakeContext("elu", 2, false, null, array))).isSameAs(elu);
+        // CAST(NULL AS ARRAY<DOUBLE>) is a literal NULL: NULL per row, as a NULL scalar literal
+        assertThat(elu.specialize(new FakeContext("elu", 2, true, null, array))).isSameAs(elu);
+    }
+
     static FakeContext literalAlpha(String name, double alpha) {
         return new FakeContext(name, 2, true, alpha);
     }
@@ -321,12 +522,18 @@ class ActivationScalarFunctionTest {
         private final int arguments;
         private final boolean alphaLiteral;
         private final @Nullable Double alpha;
+        private final DataType alphaType;
 
         FakeContext(String name, int arguments, boolean alphaLiteral, @Nullable Double alpha) {
+            this(name, arguments, alphaLiteral, alpha, DataTypes.DOUBLE());
+        }
+
+        FakeContext(String name, int arguments, boolean alphaLiteral, @Nullable Double alpha, DataType alphaType) {
             this.name = name;
             this.arguments = arguments;
             this.alphaLiteral = alphaLiteral;
             this.alpha = alpha;
+            this.alphaType = alphaType;
         }
 
         @Override
@@ -395,7 +602,7 @@ class ActivationScalarFunctionTest {
         @Override
         public List<DataType> getArgumentDataTypes() {
             return arguments == 1 ? List.of(DataTypes.ARRAY(DataTypes.DOUBLE()))
-                    : List.of(DataTypes.ARRAY(DataTypes.DOUBLE()), DataTypes.DOUBLE());
+                    : List.of(DataTypes.ARRAY(DataTypes.DOUBLE()), alphaType);
         }
 
         @Override

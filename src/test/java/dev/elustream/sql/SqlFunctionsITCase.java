@@ -253,6 +253,127 @@ class SqlFunctionsITCase {
         assertThat(rows.get(8).getField(COLUMNS.size())).as("CELU alpha 0 in a row").isNull();
     }
 
+    /** One input row with a per-element alpha array (null: JSON null). */
+    record PerElementInput(String id, @Nullable Double[] features, @Nullable Double[] alphas) {
+        String json() {
+            return "{\"id\":\"" + id + "\",\"features\":" + array(features) + ",\"alphas\":" + array(alphas) + "}";
+        }
+
+        private static String array(@Nullable Double[] values) {
+            if (values == null) {
+                return "null";
+            }
+            StringJoiner a = new StringJoiner(",", "[", "]");
+            for (Double x : values) {
+                a.add(String.valueOf(x));
+            }
+            return a.toString();
+        }
+    }
+
+    static List<PerElementInput> perElementInputs() {
+        List<PerElementInput> in = new ArrayList<>();
+        in.add(new PerElementInput("a", new Double[] {1.5, -2.0, null}, new Double[] {0.5, 2.0, 1.0}));
+        in.add(new PerElementInput("three", new Double[] {-1.0, -0.5, 3.0}, new Double[] {0.25, 1e300, 0.0}));
+        in.add(new PerElementInput("null-alphas", new Double[] {-1.0, 2.0}, null));
+        in.add(new PerElementInput("null-alpha-element", new Double[] {-1.0, 2.0, -3.0}, new Double[] {1.0, null, 1.0}));
+        in.add(new PerElementInput("short-alphas", new Double[] {-1.0, 2.0, -3.0}, new Double[] {1.0, 1.0}));
+        in.add(new PerElementInput("negative-alpha", new Double[] {-1.0, 2.0, -3.0}, new Double[] {1.0, -1.0, 1.0}));
+        in.add(new PerElementInput("null-array", null, new Double[] {1.0}));
+        in.add(new PerElementInput("empty", new Double[0], new Double[0]));
+        Double[] edges = {0.0, -0.0, 1e-300, -1e-300, 4.9e-324, -4.9e-324, -1e-17, -37.5, -40.0, -745.2, -800.0, 1e300,
+            -1e300, 3.0, -0.5};
+        Double[] pool = {3.0, 0.5, 1e300, 2.5, 1.0, 37.0, 1e-300};
+        Double[] edgeAlphas = new Double[edges.length];
+        for (int i = 0; i < edges.length; i++) {
+            edgeAlphas[i] = pool[i % pool.length];
+        }
+        in.add(new PerElementInput("edges", edges, edgeAlphas));
+        Random rnd = new Random(20261214L);
+        for (int i = 0; i < 30; i++) {
+            int n = 1 + rnd.nextInt(12);
+            Double[] x = new Double[n];
+            Double[] alphas = new Double[n];
+            for (int k = 0; k < n; k++) {
+                x[k] = rnd.nextInt(20) == 0 ? null : rnd.nextGaussian() * 4;
+                alphas[k] = 0.1 + rnd.nextDouble() * 3;
+            }
+            in.add(new PerElementInput("r" + i, x, alphas));
+        }
+        return in;
+    }
+
+    /**
+     * Element by element, the math package's scalar-alpha activation (scalar kernel) with that
+     * element's alpha; NULL by the package's rules.
+     */
+    static @Nullable Double[] expectedPerElement(ActivationKind kind, Output output, @Nullable Double[] x,
+            @Nullable Double[] alphas) {
+        if (x == null || alphas == null || alphas.length != x.length) {
+            return null;
+        }
+        for (Double a : alphas) {
+            if (a == null || !Activations.isValidAlpha(kind, a)) {
+                return null;
+            }
+        }
+        Double[] out = new Double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            out[i] = expected(kind, output, alphas[i], new Double[] {x[i]})[0];
+        }
+        return out;
+    }
+
+    @Test
+    void perElementAlphaOverAKafkaJsonTableGivesEachElementItsOwnAlpha() throws Exception {
+        String topic = "sql-per-element";
+        kafka.createTopics(1, topic);
+        List<PerElementInput> inputs = perElementInputs();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        for (PerElementInput i : inputs) {
+            records.add(new ProducerRecord<>(topic, i.id().getBytes(UTF_8), i.json().getBytes(UTF_8)));
+        }
+        KafkaTestSupport.produce(kafka.bootstrapServers(), records);
+
+        TableEnvironment env = tableEnvironment();
+        env.executeSql(kafkaTable("features", "id STRING, features ARRAY<DOUBLE>, alphas ARRAY<DOUBLE>", topic));
+        List<Column> columns = List.of(
+                new Column("ELU(features, alphas)", ActivationKind.ELU, Output.VALUE, null),
+                new Column("ELU_DERIVATIVE(features, alphas)", ActivationKind.ELU, Output.DERIVATIVE, null),
+                new Column("ELU_ALPHA_GRADIENT(features, alphas)", ActivationKind.ELU, Output.ALPHA_GRADIENT, null),
+                new Column("CELU(features, alphas)", ActivationKind.CELU, Output.VALUE, null),
+                new Column("CELU_DERIVATIVE(features, alphas)", ActivationKind.CELU, Output.DERIVATIVE, null));
+        StringJoiner select = new StringJoiner(", ", "SELECT id, ", " FROM features");
+        columns.forEach(c -> select.add(c.call()));
+        // an ARRAY[...] alpha: rows of three elements take it, others give NULL; an invalid one NULL everywhere
+        select.add("ELU(features, ARRAY[0.5, 2.0, 1.0])");
+        select.add("ELU(features, ARRAY[-1.0, 2.0, 1.0])");
+        List<Row> rows = collect(env, select.toString());
+
+        assertThat(rows).extracting(r -> r.getField(0))
+                .containsExactlyElementsOf(inputs.stream().map(PerElementInput::id).toList());
+        Double[] literal = {0.5, 2.0, 1.0};
+        for (int r = 0; r < rows.size(); r++) {
+            PerElementInput in = inputs.get(r);
+            for (int c = 0; c < columns.size(); c++) {
+                Column col = columns.get(c);
+                assertWithin2Ulp(rows.get(r).getField(c + 1),
+                        expectedPerElement(col.kind(), col.output(), in.features(), in.alphas()), in.id() + ": " + col.call());
+            }
+            assertWithin2Ulp(rows.get(r).getField(columns.size() + 1),
+                    expectedPerElement(ActivationKind.ELU, Output.VALUE, in.features(), literal), in.id() + ": literal");
+            assertThat(rows.get(r).getField(columns.size() + 2)).as(in.id() + ": invalid literal").isNull();
+        }
+        // the cases the rules are about, spelled out
+        assertThat((Double[]) rows.get(0).getField(1)).containsExactly(1.5, 2.0 * Math.expm1(-2.0), null);
+        assertThat(rows.get(1).getField(1)).as("ELU takes alpha 0").isNotNull();
+        assertThat(rows.get(1).getField(4)).as("CELU refuses alpha 0").isNull();
+        for (int r = 2; r <= 6; r++) {
+            assertThat(rows.get(r).getField(1)).as(inputs.get(r).id()).isNull();
+        }
+        assertThat((Double[]) rows.get(7).getField(1)).as("empty with empty").isEmpty();
+    }
+
     @Test
     void alphaLiteralOutOfRangeRefusesTheQueryNamingTheValue() {
         String topic = "sql-refused";
