@@ -83,7 +83,7 @@ public abstract class ActivationScalarFunction extends ScalarFunction implements
         }
         int n = features.size();
         if (alpha.size() != n || !isValidPerElement(alpha)) {
-            // computed per row: must not fail the job (a literal one was checked at planning)
+            // must not fail the job; no alpha array is checked at planning (see specialize)
             return null;
         }
         if (n == 0) {
