@@ -55,6 +55,8 @@ public enum RejectKind {
     INVALID_ENCODING("invalidEncoding"),
     /** An Avro single-object value without the marker, or with the fingerprint of another schema. */
     UNKNOWN_SCHEMA("unknownSchema"),
+    /** A control-topic record that is not a valid parameter update, or whose version is not above the one in force. */
+    INVALID_PARAMETERS("invalidParameters"),
     /** A failure of the job itself (a bug), not of the record. */
     INTERNAL("internal");
 

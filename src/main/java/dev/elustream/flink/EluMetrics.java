@@ -6,6 +6,9 @@ import static dev.elustream.flink.EluFunction.METRIC_ELEMENTS;
 import static dev.elustream.flink.EluFunction.METRIC_GROUP;
 import static dev.elustream.flink.EluFunction.METRIC_NEGATIVE_ELEMENTS;
 import static dev.elustream.flink.EluFunction.METRIC_NEGATIVE_SHARE;
+import static dev.elustream.flink.EluFunction.METRIC_PARAMS_UPDATES;
+import static dev.elustream.flink.EluFunction.METRIC_PARAMS_UPDATE_TIME;
+import static dev.elustream.flink.EluFunction.METRIC_PARAMS_VERSION;
 import static dev.elustream.flink.EluFunction.METRIC_RECORDS_TRANSFORMED;
 import static dev.elustream.flink.EluFunction.METRIC_TOMBSTONES;
 import static dev.elustream.flink.EluFunction.METRIC_TRANSFORM_NANOS;
@@ -38,9 +41,13 @@ final class EluMetrics {
     private final Counter negativeElements;
     private final Histogram vectorLength;
     private final Histogram transformNanos;
+    private final MetricGroup group;
+    private Counter paramsUpdates;
+    private volatile long paramsVersion;
+    private volatile long paramsUpdateTime;
 
     EluMetrics(MetricGroup operatorGroup) {
-        MetricGroup group = operatorGroup.addGroup(METRIC_GROUP);
+        group = operatorGroup.addGroup(METRIC_GROUP);
         transformed = group.counter(METRIC_RECORDS_TRANSFORMED);
         tombstones = group.counter(METRIC_TOMBSTONES);
         deadLetters = group.counter(METRIC_DEAD_LETTERS);
@@ -53,6 +60,22 @@ final class EluMetrics {
         group.gauge(METRIC_NEGATIVE_SHARE, (Gauge<Double>) this::negativeShare);
         vectorLength = group.histogram(METRIC_VECTOR_LENGTH, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
         transformNanos = group.histogram(METRIC_TRANSFORM_NANOS, new DescriptiveStatisticsHistogram(HISTOGRAM_WINDOW));
+    }
+
+    /** Registers the parameter metrics (jobs with a control topic), starting with these parameters. */
+    void registerParameters(long version, long sinceMillis) {
+        paramsVersion = version;
+        paramsUpdateTime = sinceMillis;
+        group.gauge(METRIC_PARAMS_VERSION, (Gauge<Long>) () -> paramsVersion);
+        group.gauge(METRIC_PARAMS_UPDATE_TIME, (Gauge<Long>) () -> paramsUpdateTime);
+        paramsUpdates = group.counter(METRIC_PARAMS_UPDATES);
+    }
+
+    /** An update applied: these parameters are in force from this moment. */
+    void parametersUpdated(long version, long atMillis) {
+        paramsVersion = version;
+        paramsUpdateTime = atMillis;
+        paramsUpdates.inc();
     }
 
     /** A record written with new values: its vector had {@code length} elements, {@code nonPositive} of them &lt;= 0. */

@@ -6,9 +6,10 @@ import dev.elustream.codec.Endianness;
 import dev.elustream.codec.OutputMode;
 import dev.elustream.codec.RecordSchema;
 import dev.elustream.codec.VectorFormat;
-import dev.elustream.math.ActivationFunction;
 import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Activations;
+import dev.elustream.math.Alpha;
+import dev.elustream.math.ArrayActivation;
 import java.io.Serializable;
 import java.util.Locale;
 import java.util.Objects;
@@ -19,7 +20,8 @@ import javax.annotation.Nullable;
  *
  * @param activation which member of the ELU family
  * @param alpha its alpha, valid for it ({@link Activations#checkAlpha}): ELU finite and &gt;= 0,
- *     CELU finite and &gt; 0, SELU its fixed {@link ActivationKind#SELU_ALPHA}
+ *     CELU finite and &gt; 0, SELU its fixed {@link ActivationKind#SELU_ALPHA}; for ELU and CELU also
+ *     one alpha per element, as many as dimension (which must then be set)
  * @param mode whether the derivative is written next to the activation
  * @param alphaGradient whether df/dalpha is written too, as {@code alpha_gradient}
  * @param dimension the required vector length, or 0 for any length up to maxDimension
@@ -37,7 +39,7 @@ import javax.annotation.Nullable;
  * @param schema with format avro or protobuf: the schema read at start-up, with the fields and outputs
  *     it was checked against; null for the other formats
  */
-public record EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
+public record EluSettings(ActivationKind activation, Alpha alpha, OutputMode mode, boolean alphaGradient,
         int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, Endianness byteOrder,
         JsonVectorFields jsonFields, ElementType precision, @Nullable RecordSchema schema)
         implements Serializable {
@@ -78,6 +80,14 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
                 jsonFields, ElementType.FLOAT64);
     }
 
+    /** One alpha for every element (the settings before alpha per element). */
+    public EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
+            int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, Endianness byteOrder,
+            JsonVectorFields jsonFields, ElementType precision, @Nullable RecordSchema schema) {
+        this(activation, Alpha.of(alpha), mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes, format,
+                byteOrder, jsonFields, precision, schema);
+    }
+
     /** Without a schema (the settings before schema formats). */
     public EluSettings(ActivationKind activation, double alpha, OutputMode mode, boolean alphaGradient,
             int dimension, int maxDimension, int maxOutputRecordBytes, VectorFormat format, Endianness byteOrder,
@@ -111,10 +121,15 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
             throw new IllegalArgumentException("precision " + precision.label() + " applies to format json only, not "
                     + format.id() + ", whose output has the input's element type");
         }
+        Objects.requireNonNull(alpha, "alpha");
         Activations.checkAlpha(activation, alpha);
-        if (precision == ElementType.FLOAT32 && alpha > Float.MAX_VALUE) {
+        if (precision == ElementType.FLOAT32 && alpha.max() > Float.MAX_VALUE) {
             throw new IllegalArgumentException("alpha must be at most " + Float.MAX_VALUE + " with precision float32,"
                     + " whose results must fit a float, got " + alpha);
+        }
+        if (alpha.isPerElement() && alpha.length() != dimension) {
+            throw new IllegalArgumentException("a per-element alpha needs as many elements as dimension ("
+                    + (dimension == 0 ? "not set" : Integer.toString(dimension)) + "), got " + alpha.length());
         }
         if (maxDimension < 1) {
             throw new IllegalArgumentException("max-dimension must be >= 1, got " + maxDimension);
@@ -134,7 +149,17 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
      * {@code ELU (alpha=1.0, mode=both, raw-float32)}, {@code ELU (alpha=1.0, mode=both, raw-float64, big-endian)}.
      */
     public String operatorName() {
-        return activation.name() + " (" + (activation == ActivationKind.SELU ? "" : "alpha=" + alpha + ", ")
+        return operatorName(false);
+    }
+
+    /**
+     * {@link #operatorName()}, or with live parameters (a control topic) e.g.
+     * {@code ELU (alpha from control topic, mode=both)}.
+     */
+    public String operatorName(boolean liveParameters) {
+        return activation.name() + " (" + (activation == ActivationKind.SELU ? ""
+                : liveParameters ? "alpha from control topic, "
+                : alpha.isPerElement() ? "alpha per element, " : "alpha=" + alpha + ", ")
                 + "mode=" + mode.name().toLowerCase(Locale.ROOT) + (alphaGradient ? ", alpha-gradient" : "")
                 + (format == VectorFormat.JSON || schema != null ? "" : ", " + format.id())
                 + (byteOrder == Endianness.BIG_ENDIAN ? ", big-endian" : "")
@@ -144,7 +169,13 @@ public record EluSettings(ActivationKind activation, double alpha, OutputMode mo
     }
 
     /** The activation these settings describe (a new instance: kernels are cheap and immutable). */
-    public ActivationFunction activationFunction() {
+    public ArrayActivation activationFunction() {
         return Activations.of(activation, alpha);
+    }
+
+    /** The same settings with another alpha (checked as when built). */
+    public EluSettings withAlpha(Alpha newAlpha) {
+        return new EluSettings(activation, newAlpha, mode, alphaGradient, dimension, maxDimension, maxOutputRecordBytes,
+                format, byteOrder, jsonFields, precision, schema);
     }
 }

@@ -41,13 +41,18 @@ public record KafkaRecord(
         return new KafkaRecord(topic, partition, offset, timestamp, key, newValue, headerKeys, headerValues);
     }
 
-    /** The same record with headers appended after its own. */
-    public KafkaRecord withHeadersAppended(String[] keys, byte[][] values) {
+    /** The same record with another value and headers appended after its own. */
+    public KafkaRecord withValueAndHeadersAppended(@Nullable byte[] newValue, String[] keys, byte[][] values) {
         String[] k = Arrays.copyOf(headerKeys, headerKeys.length + keys.length);
         byte[][] v = Arrays.copyOf(headerValues, headerValues.length + values.length);
         System.arraycopy(keys, 0, k, headerKeys.length, keys.length);
         System.arraycopy(values, 0, v, headerValues.length, values.length);
-        return new KafkaRecord(topic, partition, offset, timestamp, key, value, k, v);
+        return new KafkaRecord(topic, partition, offset, timestamp, key, newValue, k, v);
+    }
+
+    /** The same record with headers appended after its own. */
+    public KafkaRecord withHeadersAppended(String[] keys, byte[][] values) {
+        return withValueAndHeadersAppended(value, keys, values);
     }
 
     @Override

@@ -21,6 +21,8 @@ public final class EluJob {
 
     /** How long the start-up check waits for Kafka. */
     public static final Duration TOPIC_CHECK_TIMEOUT = Duration.ofSeconds(15);
+    /** How long reading the control topic to its end at submission may take. */
+    public static final Duration CONTROL_READ_TIMEOUT = Duration.ofSeconds(60);
 
     private EluJob() {}
 
@@ -44,6 +46,17 @@ public final class EluJob {
             registerOutputSchema(config);
         }
         configure(env, config);
+        if (config.controlTopic().isPresent()) {
+            ControlTopic.Start start = ControlTopic.read(config, CONTROL_READ_TIMEOUT);
+            EluPipeline.build(env,
+                    KafkaConnectors.sourceBuilder(config).build(),
+                    KafkaConnectors.controlSource(config, start.endOffsets()),
+                    start.parameters(),
+                    KafkaConnectors.outputSink(config),
+                    KafkaConnectors.deadLetterSink(config),
+                    config.eluSettings());
+            return;
+        }
         EluPipeline.build(env,
                 KafkaConnectors.sourceBuilder(config).build(),
                 KafkaConnectors.outputSink(config),

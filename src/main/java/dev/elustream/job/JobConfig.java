@@ -12,6 +12,7 @@ import dev.elustream.codec.VectorFormat;
 import dev.elustream.flink.EluSettings;
 import dev.elustream.math.ActivationKind;
 import dev.elustream.math.Activations;
+import dev.elustream.math.Alpha;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -52,6 +53,7 @@ public final class JobConfig {
     public static final String OUTPUT_TOPIC = "output-topic";
     public static final String DEAD_LETTER_TOPIC = "dead-letter-topic";
     public static final String GROUP_ID = "group-id";
+    public static final String CONTROL_TOPIC = "control-topic";
     public static final String STARTING_OFFSETS = "starting-offsets";
     public static final String ACTIVATION = "activation";
     public static final String ALPHA = "alpha";
@@ -101,7 +103,7 @@ public final class JobConfig {
 
     /** Every key a job file may set, outside kafka.* and vector-name.*. */
     public static final Set<String> KEYS = union(RECORD_KEYS, Set.of(BOOTSTRAP_SERVERS, INPUT_TOPIC, OUTPUT_TOPIC,
-            DEAD_LETTER_TOPIC, GROUP_ID, STARTING_OFFSETS, DELIVERY_GUARANTEE, CHECKPOINT_INTERVAL,
+            DEAD_LETTER_TOPIC, CONTROL_TOPIC, GROUP_ID, STARTING_OFFSETS, DELIVERY_GUARANTEE, CHECKPOINT_INTERVAL,
             TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, PARALLELISM, JOB_NAME, CHECK_TOPICS));
 
     public static final int DEFAULT_MAX_DIMENSION = 65536;
@@ -137,6 +139,8 @@ public final class JobConfig {
     private final String inputTopic;
     private final String outputTopic;
     private final String deadLetterTopic;
+    @Nullable
+    private final String controlTopic;
     private final String groupId;
     private final StartingOffsets startingOffsets;
     private final EluSettings eluSettings;
@@ -160,6 +164,11 @@ public final class JobConfig {
             throw new ConfigException(INPUT_TOPIC + ", " + OUTPUT_TOPIC + " and " + DEAD_LETTER_TOPIC
                     + " must be three different topics, got '" + inputTopic + "', '" + outputTopic + "' and '"
                     + deadLetterTopic + "'");
+        }
+        controlTopic = v.get(CONTROL_TOPIC).isPresent() ? v.topic(CONTROL_TOPIC) : null;
+        if (controlTopic != null && List.of(inputTopic, outputTopic, deadLetterTopic).contains(controlTopic)) {
+            throw new ConfigException(CONTROL_TOPIC + " must be a topic of its own, not one of " + INPUT_TOPIC + ", "
+                    + OUTPUT_TOPIC + " and " + DEAD_LETTER_TOPIC + ", got '" + controlTopic + "'");
         }
         groupId = v.nonBlank(GROUP_ID, "elu-stream");
         startingOffsets = v.oneOf(STARTING_OFFSETS, StartingOffsets.class, StartingOffsets.COMMITTED);
@@ -186,6 +195,10 @@ public final class JobConfig {
                 ? v.positiveInt(KAFKA_PREFIX + "max.request.size", 0)
                 : EluSettings.DEFAULT_MAX_OUTPUT_RECORD_BYTES;
         eluSettings = withSubject(recordSettings(v, maxRequestSize), outputTopic);
+        if (controlTopic != null && eluSettings.activation() == ActivationKind.SELU) {
+            throw new ConfigException(CONTROL_TOPIC + " cannot be set with " + ACTIVATION + " selu, whose alpha is fixed:"
+                    + " there is nothing for it to change; remove it, got '" + controlTopic + "'");
+        }
     }
 
     /** Confluent: the output schema's subject defaults to the output topic's value subject (TopicNameStrategy). */
@@ -215,7 +228,7 @@ public final class JobConfig {
 
     private static EluSettings recordSettings(Values v, int maxRequestSize) {
         ActivationKind activation = v.oneOf(ACTIVATION, ActivationKind.class, ActivationKind.ELU);
-        double alpha = v.get(ALPHA).map(text -> parseAlpha(activation, text)).orElse(Activations.defaultAlpha(activation));
+        Optional<String> alphaText = v.get(ALPHA);
         boolean alphaGradient = v.bool(ALPHA_GRADIENT, false);
         OutputMode mode = v.oneOf(MODE, OutputMode.class, OutputMode.BOTH);
         VectorFormat format = v.oneOf(FORMAT, VectorFormat.class, VectorFormat.JSON);
@@ -237,15 +250,17 @@ public final class JobConfig {
                     + format.id());
         }
         ElementType precision = v.oneOf(PRECISION, ElementType.class, ElementType.FLOAT64);
-        if (precision == ElementType.FLOAT32 && alpha > Float.MAX_VALUE) {
-            throw new ConfigException(ALPHA + " must be at most " + Float.MAX_VALUE + " with " + PRECISION
-                    + " float32, whose results must fit a float, got '" + v.get(ALPHA).orElse("") + "'");
-        }
         int maxDimension = v.positiveInt(MAX_DIMENSION, DEFAULT_MAX_DIMENSION);
         int dimension = v.positiveInt(DIMENSION, 0);
         if (dimension > maxDimension) {
             throw new ConfigException(DIMENSION + " must not exceed " + MAX_DIMENSION + " (" + maxDimension
                     + "), got '" + dimension + "'");
+        }
+        Alpha alpha = alphaText.isEmpty() ? Alpha.of(Activations.defaultAlpha(activation))
+                : parseAlpha(activation, alphaText.get(), dimension);
+        if (precision == ElementType.FLOAT32 && alpha.max() > Float.MAX_VALUE) {
+            throw new ConfigException(ALPHA + " must be at most " + Float.MAX_VALUE + " with " + PRECISION
+                    + " float32, whose results must fit a float, got '" + alphaText.orElse("") + "'");
         }
         JsonVectorFields fields = v.jsonFields(format, mode, alphaGradient);
         RecordSchema schema = v.recordSchema(format, fields, mode, alphaGradient);
@@ -257,6 +272,50 @@ public final class JobConfig {
         Set<String> out = new TreeSet<>(a);
         out.addAll(b);
         return Collections.unmodifiableSet(out);
+    }
+
+    /**
+     * Parses the alpha of an activation: one number ({@link #parseAlpha(ActivationKind, String)}) or,
+     * for ELU and CELU, one per element, {@code [1.0, 0.5, ...]}: as many as dimension, each valid.
+     */
+    public static Alpha parseAlpha(ActivationKind activation, String text, int dimension) {
+        String t = text.trim();
+        if (!t.startsWith("[")) {
+            return Alpha.of(parseAlpha(activation, t));
+        }
+        if (activation == ActivationKind.SELU) {
+            throw new ConfigException(ALPHA + " cannot be set with " + ACTIVATION + " selu, whose alpha is fixed at "
+                    + ActivationKind.SELU_ALPHA + ": remove it, got '" + shorten(text) + "'");
+        }
+        if (!t.endsWith("]")) {
+            throw new ConfigException(ALPHA + " per element must be a JSON array of numbers [a0, a1, ...], got '"
+                    + shorten(text) + "'");
+        }
+        String body = t.substring(1, t.length() - 1).trim();
+        String[] parts = body.isEmpty() ? new String[0] : body.split(",", -1);
+        if (dimension == 0) {
+            throw new ConfigException(ALPHA + " per element needs " + DIMENSION + " (one alpha per element of vectors"
+                    + " of that length), got " + parts.length + " elements and no " + DIMENSION);
+        }
+        if (parts.length != dimension) {
+            throw new ConfigException(ALPHA + " per element must have " + DIMENSION + " (" + dimension
+                    + ") elements, got " + parts.length);
+        }
+        double[] values = new double[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String p = parts[i].trim();
+            double a = DECIMAL.matcher(p).matches() ? Double.parseDouble(p) : Double.NaN;
+            if (!Activations.isValidAlpha(activation, a)) {
+                throw new ConfigException(ALPHA + "[" + i + "] must be a finite number " + (activation == ActivationKind.CELU
+                        ? "> 0" : ">= 0") + " for " + ACTIVATION + " " + activation.id() + ", got '" + shorten(p) + "'");
+            }
+            values[i] = a;
+        }
+        return Alpha.perElement(values);
+    }
+
+    private static String shorten(String s) {
+        return s.length() <= 100 ? s : s.substring(0, 97) + "...";
     }
 
     /**
@@ -385,6 +444,11 @@ public final class JobConfig {
         return deadLetterTopic;
     }
 
+    /** The topic the job reads parameter updates from, if it has one. */
+    public Optional<String> controlTopic() {
+        return Optional.ofNullable(controlTopic);
+    }
+
     public String groupId() {
         return groupId;
     }
@@ -445,6 +509,9 @@ public final class JobConfig {
         m.put(INPUT_TOPIC, inputTopic);
         m.put(OUTPUT_TOPIC, outputTopic);
         m.put(DEAD_LETTER_TOPIC, deadLetterTopic);
+        if (controlTopic != null) {
+            m.put(CONTROL_TOPIC, controlTopic);
+        }
         m.put(GROUP_ID, groupId);
         m.put(STARTING_OFFSETS, startingOffsets.name().toLowerCase(Locale.ROOT));
         m.put(ACTIVATION, eluSettings.activation().id());

@@ -10,6 +10,7 @@ import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.TopicPartition;
 
 /** Builds the job's Kafka source and sinks from its configuration, passing every kafka.* property through. */
 public final class KafkaConnectors {
@@ -26,6 +27,25 @@ public final class KafkaConnectors {
                 .setTopics(config.inputTopic())
                 .setStartingOffsets(startingOffsets(config.startingOffsets()))
                 .setDeserializer(new KafkaRecordDeserializer());
+    }
+
+    /**
+     * The control topic's source, starting at the given offsets (where the start-up read ended;
+     * partitions not among them from their beginning). It commits no offsets: its position is in
+     * the job's checkpoints, and the job has no consumer group on the control topic.
+     */
+    public static KafkaSource<KafkaRecord> controlSource(JobConfig config, Map<TopicPartition, Long> startingOffsets) {
+        String topic = config.controlTopic().orElseThrow(() -> new IllegalArgumentException("no control topic"));
+        return KafkaSource.<KafkaRecord>builder()
+                .setProperties(consumerProperties(config))
+                .setBootstrapServers(config.bootstrapServers())
+                .setGroupId(config.groupId() + "-control")
+                .setClientIdPrefix(config.groupId() + "-control")
+                .setProperty("commit.offsets.on.checkpoint", "false")
+                .setTopics(topic)
+                .setStartingOffsets(OffsetsInitializer.offsets(startingOffsets, OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new KafkaRecordDeserializer())
+                .build();
     }
 
     public static KafkaSink<KafkaRecord> outputSink(JobConfig config) {

@@ -20,7 +20,7 @@ import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
- * Checks, before a job is submitted, that Kafka answers and that the job's three topics exist:
+ * Checks, before a job is submitted, that Kafka answers and that the job's topics exist (three, four with a control topic):
  * otherwise a running job would retry for ever and look like a silent hang.
  */
 public final class TopicCheck {
@@ -38,7 +38,8 @@ public final class TopicCheck {
         props.setProperty(AdminClientConfig.CLIENT_ID_CONFIG, config.groupId() + "-topic-check");
         try (Admin admin = Admin.create(props)) {
             get(admin.describeCluster().nodes(), config, timeout);
-            List<String> topics = List.of(config.inputTopic(), config.outputTopic(), config.deadLetterTopic());
+            List<String> topics = new ArrayList<>(List.of(config.inputTopic(), config.outputTopic(), config.deadLetterTopic()));
+            config.controlTopic().ifPresent(topics::add);
             Map<String, KafkaFuture<TopicDescription>> futures = admin.describeTopics(topics).topicNameValues();
             List<String> missing = new ArrayList<>();
             for (String topic : topics) {
@@ -56,7 +57,8 @@ public final class TopicCheck {
                 throw new ConfigException("topic" + (missing.size() > 1 ? "s " : " ") + String.join(", ", missing)
                         + " do" + (missing.size() > 1 ? "" : "es") + " not exist on " + config.bootstrapServers()
                         + ": create " + (missing.size() > 1 ? "them" : "it")
-                        + " first (or fix input-topic, output-topic, dead-letter-topic)");
+                        + " first (or fix input-topic, output-topic, dead-letter-topic"
+                        + (config.controlTopic().isPresent() ? ", control-topic" : "") + ")");
             }
         } catch (RuntimeException e) {
             if (e instanceof ConfigException) {

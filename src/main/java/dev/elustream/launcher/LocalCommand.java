@@ -42,8 +42,9 @@ final class LocalCommand {
             "  local [--job FILE] [--kafka-port N] [--bootstrap-servers HOST:PORT] [--web-port N] [--KEY VALUE ...]",
             "      Runs the job on a local Flink (web UI on localhost:8081) until Ctrl-C. Without",
             "      --bootstrap-servers it starts a single-node Kafka broker on 127.0.0.1:9092 (or --kafka-port)",
-            "      and creates the job's three topics. --job defaults to " + DEFAULT_JOB_FILE + ";",
-            "      any job key can be overridden, e.g. --alpha 0.5.",
+            "      and creates the job's topics. --job defaults to " + DEFAULT_JOB_FILE + ";",
+            "      any job key can be overridden, e.g. --alpha 0.5, or --control-topic features-control to take",
+            "      new parameters while the job runs.",
             "");
 
     private static final String WEB_PORT_HINT = "pass --web-port N for Flink's web UI";
@@ -102,6 +103,10 @@ final class LocalCommand {
             JobConfig config = JobConfig.fromMap(values);
             if (kafka != null) {
                 kafka.createTopics(PARTITIONS, config.inputTopic(), config.outputTopic(), config.deadLetterTopic());
+                // One partition: the updates keep the order they were written in.
+                if (config.controlTopic().isPresent()) {
+                    kafka.createTopics(1, config.controlTopic().get());
+                }
             }
             EmbeddedKafka.requireFree(webPort, WEB_PORT_HINT);
             return runJob(config, webPort, kafka != null, done, out, err);
@@ -203,10 +208,11 @@ final class LocalCommand {
         } else {
             out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -f "
                     + (binary ? "'key=%k %S bytes\\n' (decode with dev.elustream.codec.BinaryVectors.decode)"
-                            : "'key=%k value=%s\\n'"));
+                            : config.controlTopic().isPresent() ? "'key=%k value=%s headers=%h\\n'" : "'key=%k value=%s\\n'"));
         }
         out.println("Read the dead letters and their reasons:");
         out.println("  kcat -C -b " + b + " -t " + config.deadLetterTopic() + " -o beginning -f 'key=%k value=%s headers=%h\\n'");
+        printControl(config, out);
         out.println("While records flow, a line every " + ProgressReporter.INTERVAL.toSeconds()
                 + " s: records/s in and out, dead letters, consumer lag (end offsets - committed offsets).");
         out.println("(kcat: apt-get install kcat.) Press Ctrl-C to stop.");
@@ -298,6 +304,17 @@ final class LocalCommand {
         }
     }
 
+    /** With a control topic: how to change the parameters, and where the output says which were used. */
+    static void printControl(JobConfig config, PrintStream out) {
+        if (config.controlTopic().isEmpty()) {
+            return;
+        }
+        out.println("Change alpha while the job runs (the version must increase; the header elu.params.version of each"
+                + " output record says which parameters made it):");
+        out.println("  echo '{\"version\": 1, \"alpha\": 0.5}' | kcat -P -b " + config.bootstrapServers() + " -t "
+                + config.controlTopic().get());
+    }
+
     /** Avro (or Protobuf): no shell one-liner writes its records, so the welcome says what does. */
     private static void printSchemaFormat(JobConfig config, PrintStream out) {
         String b = config.bootstrapServers();
@@ -311,6 +328,7 @@ final class LocalCommand {
         out.println("  kcat -C -b " + b + " -t " + config.outputTopic() + " -o beginning -f 'key=%k %S bytes\\n'");
         out.println("Read the dead letters and their reasons:");
         out.println("  kcat -C -b " + b + " -t " + config.deadLetterTopic() + " -o beginning -f 'key=%k headers=%h\\n'");
+        printControl(config, out);
         out.println("While records flow, a line every " + ProgressReporter.INTERVAL.toSeconds()
                 + " s: records/s in and out, dead letters, consumer lag (end offsets - committed offsets).");
         out.println("(kcat: apt-get install kcat.) Press Ctrl-C to stop.");

@@ -78,11 +78,19 @@ final class ProgressReporter implements AutoCloseable {
     @Nullable
     private String operatorPrefix;
     /** The counts at the last tick; at first, at the job's start (its counters start at 0). */
-    private Sample last = new Sample(System.nanoTime(), 0, 0, 0, -1);
+    private Sample last = new Sample(System.nanoTime(), 0, 0, 0, -1, -1, -1);
     private boolean warned;
 
-    /** Counts at one moment; lag -1 when unknown. */
-    record Sample(long nanos, long in, long out, long deadLetters, long lag) {}
+    /**
+     * Counts at one moment; lag -1 when unknown; the lowest and highest parameter version in force on
+     * the operator's subtasks, -1 without a control topic (or while unknown).
+     */
+    record Sample(long nanos, long in, long out, long deadLetters, long lag, long versionMin, long versionMax) {
+
+        Sample(long nanos, long in, long out, long deadLetters, long lag) {
+            this(nanos, in, out, deadLetters, lag, -1, -1);
+        }
+    }
 
     private ProgressReporter(int webPort, String jobId, JobConfig config, PrintStream out) {
         this.jobUri = "http://localhost:" + webPort + "/jobs/" + jobId;
@@ -139,13 +147,18 @@ final class ProgressReporter implements AutoCloseable {
         }
     }
 
-    /** Whether records went through, or the lag changed (not merely became known). */
+    /** Whether records went through, or the lag or parameter version changed (not merely became known). */
     static boolean moved(Sample before, Sample now) {
         return now.in() != before.in() || now.out() != before.out() || now.deadLetters() != before.deadLetters()
-                || (before.lag() >= 0 && now.lag() >= 0 && now.lag() != before.lag());
+                || (before.lag() >= 0 && now.lag() >= 0 && now.lag() != before.lag())
+                || (before.versionMax() >= 0 && now.versionMax() >= 0
+                        && (now.versionMin() != before.versionMin() || now.versionMax() != before.versionMax()));
     }
 
-    /** e.g. {@code 12:00:05  in 10,214 rec/s  out 10,190 rec/s  dead letters 24 (+3)  lag 1,532}. */
+    /**
+     * e.g. {@code 12:00:05  in 10,214 rec/s  out 10,190 rec/s  dead letters 24 (+3)  lag 1,532}, with a
+     * control topic followed by {@code  params v7} (or {@code  params v6..v7} while subtasks differ).
+     */
     static String line(LocalTime time, Sample before, Sample now) {
         double seconds = Math.max(1e-3, (now.nanos() - before.nanos()) / 1e9);
         return TIME.format(time)
@@ -153,7 +166,9 @@ final class ProgressReporter implements AutoCloseable {
                 + "  out " + rate((now.out() - before.out()) / seconds) + " rec/s"
                 + "  dead letters " + count(now.deadLetters()) + " (+" + count(now.deadLetters() - before.deadLetters())
                 + ")"
-                + "  lag " + (now.lag() < 0 ? "?" : count(now.lag()));
+                + "  lag " + (now.lag() < 0 ? "?" : count(now.lag()))
+                + (now.versionMax() < 0 ? "" : "  params v" + (now.versionMin() == now.versionMax()
+                        ? Long.toString(now.versionMax()) : now.versionMin() + "..v" + now.versionMax()));
     }
 
     private static String rate(double perSecond) {
@@ -190,7 +205,25 @@ final class ProgressReporter implements AutoCloseable {
         long dead = sums.get(deadLetters);
         // Every record the operator takes in leaves it as one of these, should Flink's own count be missing.
         long recordsIn = sums.getOrDefault(in, out + dead);
-        return Optional.of(new Sample(System.nanoTime(), recordsIn, out, dead, lag().orElse(-1)));
+        long[] versions = versions();
+        return Optional.of(new Sample(System.nanoTime(), recordsIn, out, dead, lag().orElse(-1), versions[0],
+                versions[1]));
+    }
+
+    /** The lowest and highest parameter version over the operator's subtasks; -1, -1 without a control topic. */
+    private long[] versions() throws IOException, InterruptedException {
+        if (config.controlTopic().isEmpty()) {
+            return new long[] {-1, -1};
+        }
+        String name = operatorPrefix + EluFunction.METRIC_GROUP + "." + EluFunction.METRIC_PARAMS_VERSION;
+        JsonNode metrics = get(jobUri + "/vertices/" + vertexId + "/subtasks/metrics?agg=min,max&get="
+                + URLEncoder.encode(name, StandardCharsets.UTF_8));
+        for (JsonNode m : metrics) {
+            if (m.hasNonNull("min") && m.hasNonNull("max")) {
+                return new long[] {Math.round(m.get("min").asDouble()), Math.round(m.get("max").asDouble())};
+            }
+        }
+        return new long[] {-1, -1};
     }
 
     private String firstVertex() throws IOException, InterruptedException {

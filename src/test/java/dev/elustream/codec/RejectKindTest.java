@@ -151,9 +151,10 @@ class RejectKindTest {
     void coversEveryKindTheCodecCanTellApart() {
         Set<RejectKind> covered = EnumSet.noneOf(RejectKind.class);
         onePerKind().forEach(a -> covered.add((RejectKind) a.get()[0]));
-        // Only the job tells an output too large for its producer; internal is a bug of ours.
+        // Only the job tells an output too large for its producer; internal is a bug of ours; parameter
+        // updates come from the control topic (ParameterUpdateTest).
         assertThat(EnumSet.complementOf(EnumSet.copyOf(covered)))
-                .containsExactlyInAnyOrder(RejectKind.OUTPUT_TOO_LARGE, RejectKind.INTERNAL);
+                .containsExactlyInAnyOrder(RejectKind.OUTPUT_TOO_LARGE, RejectKind.INTERNAL, RejectKind.INVALID_PARAMETERS);
     }
 
     @Test

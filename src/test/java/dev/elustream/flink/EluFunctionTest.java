@@ -47,7 +47,7 @@ class EluFunctionTest {
 
     private static final Set<RejectKind> NOT_JSON_KINDS = EnumSet.of(RejectKind.BAD_MAGIC,
             RejectKind.UNSUPPORTED_VERSION, RejectKind.UNKNOWN_ELEMENT_TYPE, RejectKind.INVALID_HEADER,
-            RejectKind.WRONG_LENGTH, RejectKind.INVALID_ENCODING, RejectKind.UNKNOWN_SCHEMA);
+            RejectKind.WRONG_LENGTH, RejectKind.INVALID_ENCODING, RejectKind.UNKNOWN_SCHEMA, RejectKind.INVALID_PARAMETERS);
 
     private OneInputStreamOperatorTestHarness<KafkaRecord, KafkaRecord> harness;
 
@@ -230,7 +230,7 @@ class EluFunctionTest {
                     .endsWith("(the value, 950 bytes, is left out of this dead letter: it would be larger than the"
                             + " dead-letter producer's max.request.size)");
             assertThat(new String(d.headerValues()[6], UTF_8)).isEqualTo("950");
-            assertThat(EluFunction.estimatedRecordSize(d, d.value())).isLessThanOrEqualTo(1000);
+            assertThat(RecordHandler.estimatedRecordSize(d, d.value())).isLessThanOrEqualTo(1000);
             // A small one keeps its value.
             assertThat(dead.get(1).value()).isEqualTo("[1]".getBytes(UTF_8));
         }
@@ -250,7 +250,7 @@ class EluFunctionTest {
             KafkaRecord r = new KafkaRecord("t", 0, 0, 0, rnd.nextBoolean() ? null : new byte[rnd.nextInt(200)],
                     null, keys, values);
             byte[] value = new byte[rnd.nextInt(100_000)];
-            assertThat(EluFunction.roughUpperBound(r, value)).isGreaterThanOrEqualTo(EluFunction.estimatedRecordSize(r, value));
+            assertThat(RecordHandler.roughUpperBound(r, value)).isGreaterThanOrEqualTo(RecordHandler.estimatedRecordSize(r, value));
         }
     }
 
@@ -407,7 +407,8 @@ class EluFunctionTest {
                     "elu.deadLettersByReason.internal", "elu.deadLettersByReason.badMagic",
                     "elu.deadLettersByReason.unsupportedVersion", "elu.deadLettersByReason.unknownElementType",
                     "elu.deadLettersByReason.invalidHeader", "elu.deadLettersByReason.wrongLength", "elu.deadLettersByReason.raggedBatch",
-                    "elu.deadLettersByReason.invalidEncoding", "elu.deadLettersByReason.unknownSchema");
+                    "elu.deadLettersByReason.invalidEncoding", "elu.deadLettersByReason.unknownSchema",
+                    "elu.deadLettersByReason.invalidParameters");
             assertThat(m.gauge("elu.negativeShare")).isEqualTo(0.0);
             assertThat(m.prometheusNames).containsEntry("elu.recordsTransformed",
                     "flink_taskmanager_job_task_operator_elu_recordsTransformed");

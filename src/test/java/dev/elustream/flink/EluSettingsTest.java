@@ -33,7 +33,7 @@ class EluSettingsTest {
     @Test
     void buildsEachActivationAndNamesTheOperatorAfterIt() {
         EluSettings celu = new EluSettings(ActivationKind.CELU, 2.0, OutputMode.ACTIVATION, true, 0, 8, MAX_BYTES);
-        assertThat(celu.activationFunction()).isInstanceOf(Celu.class).extracting(f -> f.alpha()).isEqualTo(2.0);
+        assertThat(celu.activationFunction()).isInstanceOf(Celu.class).extracting(f -> ((Celu) f).alpha()).isEqualTo(2.0);
         assertThat(celu.operatorName()).isEqualTo("CELU (alpha=2.0, mode=activation, alpha-gradient)");
         EluSettings selu = new EluSettings(ActivationKind.SELU, ActivationKind.SELU_ALPHA, OutputMode.BOTH, false, 0, 8,
                 MAX_BYTES);

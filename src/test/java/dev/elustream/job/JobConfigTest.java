@@ -52,7 +52,7 @@ class JobConfigTest {
         assertThat(c.groupId()).isEqualTo("elu-stream");
         assertThat(c.startingOffsets()).isEqualTo(JobConfig.StartingOffsets.COMMITTED);
         assertThat(c.eluSettings().activation()).isEqualTo(ActivationKind.ELU);
-        assertThat(c.eluSettings().alpha()).isEqualTo(1.0);
+        assertThat(c.eluSettings().alpha().value()).isEqualTo(1.0);
         assertThat(c.eluSettings().mode()).isEqualTo(OutputMode.BOTH);
         assertThat(c.eluSettings().alphaGradient()).isFalse();
         assertThat(c.eluSettings().dimension()).isZero();
@@ -94,7 +94,7 @@ class JobConfigTest {
         assertThat(c.groupId()).isEqualTo("g");
         assertThat(c.startingOffsets()).isEqualTo(JobConfig.StartingOffsets.LATEST);
         assertThat(c.eluSettings().activation()).isEqualTo(ActivationKind.CELU);
-        assertThat(c.eluSettings().alpha()).isEqualTo(0.25);
+        assertThat(c.eluSettings().alpha().value()).isEqualTo(0.25);
         assertThat(c.eluSettings().mode()).isEqualTo(OutputMode.ACTIVATION);
         assertThat(c.eluSettings().format()).isEqualTo(VectorFormat.BINARY);
         assertThat(c.eluSettings().alphaGradient()).isTrue();
@@ -179,11 +179,74 @@ class JobConfigTest {
     }
 
     @Test
+    void readsOneAlphaPerElement() {
+        Map<String, String> m = with("alpha", " [1.0, 0.5,2, 0] ");
+        m.put("dimension", "4");
+        JobConfig c = JobConfig.fromMap(m);
+        assertThat(c.eluSettings().alpha().isPerElement()).isTrue();
+        assertThat(c.eluSettings().alpha().values()).containsExactly(1.0, 0.5, 2.0, 0.0);
+        assertThat(c.describe()).contains("  alpha = [1.0, 0.5, 2.0, 0.0]\n");
+        assertThat(c.eluSettings().operatorName()).isEqualTo("ELU (alpha per element, mode=both)");
+        assertThat(c.eluSettings().activationFunction().alphaParameter()).isEqualTo(c.eluSettings().alpha());
+    }
+
+    @ParameterizedTest(name = "{0} {1} dimension={2}")
+    @CsvSource(delimiter = '|', value = {
+        "elu|[1.0, 0.5]|0|alpha per element needs dimension (one alpha per element of vectors of that length), got 2 elements and no dimension",
+        "elu|[1.0, 0.5]|3|alpha per element must have dimension (3) elements, got 2",
+        "elu|[]|3|alpha per element must have dimension (3) elements, got 0",
+        "elu|[1.0, -0.5, 1]|3|alpha[1] must be a finite number >= 0 for activation elu, got '-0.5'",
+        "elu|[1.0, x, 1]|3|alpha[1] must be a finite number >= 0 for activation elu, got 'x'",
+        "elu|[1.0, NaN, 1]|3|alpha[1] must be a finite number >= 0 for activation elu, got 'NaN'",
+        "elu|[1.0, 1e400, 1]|3|alpha[1] must be a finite number >= 0 for activation elu, got '1e400'",
+        "celu|[1.0, 0, 1]|3|alpha[1] must be a finite number > 0 for activation celu, got '0'",
+        "elu|[1.0, 0.5|3|alpha per element must be a JSON array of numbers [a0, a1, ...], got '[1.0, 0.5'",
+        "selu|[1.0, 1.0, 1.0]|3|alpha cannot be set with activation selu, whose alpha is fixed at 1.6732632423543772: remove it, got '[1.0, 1.0, 1.0]'",
+    })
+    void refusesABadAlphaPerElementNamingTheElement(String activation, String alpha, int dimension, String message) {
+        Map<String, String> m = with("activation", activation);
+        m.put("alpha", alpha);
+        if (dimension > 0) {
+            m.put("dimension", Integer.toString(dimension));
+        }
+        assertThatThrownBy(() -> JobConfig.fromMap(m)).isInstanceOf(ConfigException.class).hasMessage(message);
+    }
+
+    @Test
+    void readsAControlTopic() {
+        JobConfig c = JobConfig.fromMap(with("control-topic", "features-control"));
+        assertThat(c.controlTopic()).contains("features-control");
+        assertThat(c.describe()).contains("  control-topic = features-control\n");
+        assertThat(JobConfig.fromMap(minimal()).controlTopic()).isEmpty();
+        assertThat(JobConfig.fromMap(minimal()).describe()).doesNotContain("control-topic");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "in|control-topic must be a topic of its own, not one of input-topic, output-topic and dead-letter-topic, got 'in'",
+        "dlq|control-topic must be a topic of its own, not one of input-topic, output-topic and dead-letter-topic, got 'dlq'",
+        "a b|control-topic is not a valid Kafka topic name (letters, digits, '.', '_', '-', at most 249), got 'a b'",
+    })
+    void refusesABadControlTopic(String topic, String message) {
+        assertThatThrownBy(() -> JobConfig.fromMap(with("control-topic", topic))).isInstanceOf(ConfigException.class)
+                .hasMessage(message);
+    }
+
+    @Test
+    void refusesAControlTopicForSelu() {
+        Map<String, String> m = with("control-topic", "features-control");
+        m.put("activation", "selu");
+        assertThatThrownBy(() -> JobConfig.fromMap(m)).isInstanceOf(ConfigException.class).hasMessage(
+                "control-topic cannot be set with activation selu, whose alpha is fixed: there is nothing for it to"
+                        + " change; remove it, got 'features-control'");
+    }
+
+    @Test
     void eachActivationHasItsDefaultAlpha() {
-        assertThat(JobConfig.fromMap(with("activation", "celu")).eluSettings().alpha()).isEqualTo(1.0);
+        assertThat(JobConfig.fromMap(with("activation", "celu")).eluSettings().alpha().value()).isEqualTo(1.0);
         JobConfig selu = JobConfig.fromMap(with("activation", "SELU"));
         assertThat(selu.eluSettings().activation()).isEqualTo(ActivationKind.SELU);
-        assertThat(selu.eluSettings().alpha()).isEqualTo(ActivationKind.SELU_ALPHA);
+        assertThat(selu.eluSettings().alpha().value()).isEqualTo(ActivationKind.SELU_ALPHA);
         assertThat(selu.eluSettings().activationFunction()).isSameAs(Selu.instance());
         assertThat(selu.describe()).contains("  activation = selu\n", "  alpha = 1.6732632423543772\n");
     }
@@ -192,7 +255,7 @@ class JobConfigTest {
     void seluAcceptsItsOwnAlphaWrittenOut() {
         Map<String, String> m = with("activation", "selu");
         m.put("alpha", "1.6732632423543772");
-        assertThat(JobConfig.fromMap(m).eluSettings().alpha()).isEqualTo(ActivationKind.SELU_ALPHA);
+        assertThat(JobConfig.fromMap(m).eluSettings().alpha().value()).isEqualTo(ActivationKind.SELU_ALPHA);
     }
 
     @Test
@@ -200,7 +263,7 @@ class JobConfigTest {
         Map<String, String> m = with("alpha", "0");
         m.put("alpha-gradient", "TRUE");
         JobConfig c = JobConfig.fromMap(m);
-        assertThat(c.eluSettings().alpha()).isZero();
+        assertThat(c.eluSettings().alpha().value()).isZero();
         assertThat(c.eluSettings().alphaGradient()).isTrue();
         assertThat(c.describe()).contains("  activation = elu\n", "  alpha = 0.0\n", "  alpha-gradient = true\n");
         assertThat(c.eluSettings().operatorName()).isEqualTo("ELU (alpha=0.0, mode=both, alpha-gradient)");
@@ -307,7 +370,7 @@ class JobConfigTest {
         Files.writeString(job, "bootstrap-servers=a:1\ninput-topic=in\noutput-topic=out\ndead-letter-topic=dlq\nalpha=2\n",
                 StandardCharsets.UTF_8);
         JobConfig c = JobConfig.fromArgs(new String[] {"--job", job.toString(), "--alpha", "0.5", "--mode=activation"});
-        assertThat(c.eluSettings().alpha()).isEqualTo(0.5);
+        assertThat(c.eluSettings().alpha().value()).isEqualTo(0.5);
         assertThat(c.eluSettings().mode()).isEqualTo(OutputMode.ACTIVATION);
         assertThat(c.bootstrapServers()).isEqualTo("a:1");
     }
@@ -351,7 +414,7 @@ class JobConfigTest {
         assertThat(binary.groupId()).isNotEqualTo(json.groupId());
         assertThat(binary.transactionalIdPrefix()).isNotEqualTo(json.transactionalIdPrefix());
         assertThat(binary.eluSettings()).isEqualTo(new EluSettings(json.eluSettings().activation(),
-                json.eluSettings().alpha(), json.eluSettings().mode(), json.eluSettings().alphaGradient(),
+                json.eluSettings().alpha().value(), json.eluSettings().mode(), json.eluSettings().alphaGradient(),
                 json.eluSettings().dimension(), json.eluSettings().maxDimension(),
                 json.eluSettings().maxOutputRecordBytes(), VectorFormat.BINARY));
         assertThat(binary.describe()).contains("  format = binary\n");
@@ -371,7 +434,7 @@ class JobConfigTest {
         assertThat(raw.groupId()).isNotIn(json.groupId(), binary.groupId());
         assertThat(raw.transactionalIdPrefix()).isNotIn(json.transactionalIdPrefix(), binary.transactionalIdPrefix());
         assertThat(raw.eluSettings()).isEqualTo(new EluSettings(json.eluSettings().activation(),
-                json.eluSettings().alpha(), json.eluSettings().mode(), json.eluSettings().alphaGradient(),
+                json.eluSettings().alpha().value(), json.eluSettings().mode(), json.eluSettings().alphaGradient(),
                 json.eluSettings().dimension(), json.eluSettings().maxDimension(),
                 json.eluSettings().maxOutputRecordBytes(), VectorFormat.RAW_FLOAT32, Endianness.LITTLE_ENDIAN));
         assertThat(raw.eluSettings().operatorName()).isEqualTo("ELU (alpha=1.0, mode=both, raw-float32)");
@@ -605,7 +668,7 @@ class JobConfigTest {
                 .hasMessage("alpha must be at most 3.4028235E38 with precision float32, whose results must fit a float,"
                         + " got '1e39'");
         m.put("alpha", "3.4e38");
-        assertThat(JobConfig.fromMap(m).eluSettings().alpha()).isEqualTo(3.4e38);
+        assertThat(JobConfig.fromMap(m).eluSettings().alpha().value()).isEqualTo(3.4e38);
     }
 
     @Test

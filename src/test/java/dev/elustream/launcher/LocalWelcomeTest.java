@@ -51,6 +51,14 @@ class LocalWelcomeTest {
     }
 
     @Test
+    void showsHowToChangeAlphaWhenThereIsAControlTopic() {
+        assertThat(welcome("json", "control-topic", "ctl"))
+                .contains("kcat -C -b 127.0.0.1:9092 -t out -o beginning -f 'key=%k value=%s headers=%h\\n'")
+                .contains("  echo '{\"version\": 1, \"alpha\": 0.5}' | kcat -P -b 127.0.0.1:9092 -t ctl\n");
+        assertThat(welcome("json")).doesNotContain("version");
+    }
+
+    @Test
     void showsAnEvRecordForABinaryJob() {
         assertThat(welcome("binary"))
                 .contains("struct.pack('<2sBBB3xI',b'EV',1,1,1,len(xs))+struct.pack('<%dd'%len(xs),*xs))\" | kcat -P -b"

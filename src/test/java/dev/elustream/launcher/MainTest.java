@@ -59,6 +59,16 @@ class MainTest {
     }
 
     @Test
+    void applyTakesOneAlphaPerElement() {
+        int rc = apply("{\"features\":[-1,-1,2]}\n", "--alpha", "[0.5, 2, 1]", "--dimension", "3", "--mode", "activation");
+        assertThat(rc).isZero();
+        assertThat(out.toString(UTF_8)).isEqualTo("{\"features\":[" + 0.5 * Math.expm1(-1.0) + "," + 2 * Math.expm1(-1.0)
+                + ",2.0]}\n");
+        assertThat(main("apply", "--alpha", "[0.5, 2]", "--dimension", "3")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("alpha per element must have dimension (3) elements, got 2");
+    }
+
+    @Test
     void applyChecksTheDimension() {
         assertThat(apply("{\"features\":[1,2]}\n{\"features\":[1]}\n", "--dimension=2")).isEqualTo(1);
         assertThat(err.toString(UTF_8)).isEqualTo("line 2: 'features' has 1 elements, expected 2 (dimension)\n");
@@ -122,8 +132,9 @@ class MainTest {
             "  local [--job FILE] [--kafka-port N] [--bootstrap-servers HOST:PORT] [--web-port N] [--KEY VALUE ...]\n"
             + "      Runs the job on a local Flink (web UI on localhost:8081) until Ctrl-C. Without\n"
             + "      --bootstrap-servers it starts a single-node Kafka broker on 127.0.0.1:9092 (or --kafka-port)\n"
-            + "      and creates the job's three topics. --job defaults to jobs/features-elu.properties;\n"
-            + "      any job key can be overridden, e.g. --alpha 0.5.\n";
+            + "      and creates the job's topics. --job defaults to jobs/features-elu.properties;\n"
+            + "      any job key can be overridden, e.g. --alpha 0.5, or --control-topic features-control to take\n"
+            + "      new parameters while the job runs.\n";
     private static final String APPLY_USAGE =
             "  apply [--job FILE] [--activation elu|selu|celu] [--alpha A] [--mode both|activation]\n"
             + "        [--alpha-gradient true|false] [--dimension N] [--max-dimension N] [--format json]\n"

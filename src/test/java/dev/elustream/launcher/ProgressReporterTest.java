@@ -37,4 +37,19 @@ class ProgressReporterTest {
         assertThat(ProgressReporter.moved(idle, new Sample(5 * SECOND, 11, 10, 1, 0))).isTrue();
         assertThat(ProgressReporter.moved(idle, new Sample(5 * SECOND, 10, 9, 1, 7))).isTrue();
     }
+
+    @Test
+    void endsWithTheParameterVersionOfAJobWithAControlTopic() {
+        Sample before = new Sample(0, 0, 0, 0, 0, 6, 6);
+        Sample now = new Sample(5 * SECOND, 50, 50, 0, 0, 7, 7);
+        assertThat(ProgressReporter.line(LocalTime.of(12, 0, 5), before, now))
+                .isEqualTo("12:00:05  in 10 rec/s  out 10 rec/s  dead letters 0 (+0)  lag 0  params v7");
+        // while an update has reached some subtasks only
+        assertThat(ProgressReporter.line(LocalTime.of(12, 0, 5), before, new Sample(5 * SECOND, 50, 50, 0, 0, 6, 7)))
+                .endsWith("  lag 0  params v6..v7");
+        // a new version is movement; the version becoming known is not
+        Sample idle = new Sample(0, 10, 10, 0, 0, 6, 6);
+        assertThat(ProgressReporter.moved(idle, new Sample(5 * SECOND, 10, 10, 0, 0, 6, 7))).isTrue();
+        assertThat(ProgressReporter.moved(new Sample(0, 10, 10, 0, 0, -1, -1), idle)).isFalse();
+    }
 }

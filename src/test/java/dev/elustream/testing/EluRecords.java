@@ -165,13 +165,32 @@ public final class EluRecords {
     public static void verify(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
             List<Case> cases, Map<Integer, RecordMetadata> positions, IntToDoubleFunction alphaOf, Duration deadline)
             throws IOException {
+        verify(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, cases, positions,
+                (id, element, r) -> alphaOf.applyAsDouble(id), List.of(), deadline);
+    }
+
+    /** The alpha of one element of an output record (which may say in a header which parameters made it). */
+    @FunctionalInterface
+    public interface AlphaOf {
+        double alpha(int id, int element, ConsumerRecord<byte[], byte[]> output);
+    }
+
+    /**
+     * As {@link #verify(String, String, String, String, List, Map, IntToDoubleFunction, Duration)}, with
+     * the alpha looked up per element of each output record, and headers the job adds to every record
+     * out (after a dead letter's own), e.g. the parameter version of a job with a control topic.
+     */
+    public static void verify(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
+            List<Case> cases, Map<Integer, RecordMetadata> positions, AlphaOf alphaOf, List<String> addedHeaders,
+            Duration deadline) throws IOException {
         int expectedOut = (int) cases.stream().filter(c -> !c.malformed()).count();
         int expectedDead = cases.size() - expectedOut;
         List<ConsumerRecord<byte[], byte[]>> out = KafkaTestSupport.readCommitted(
                 bootstrapServers, outputTopic, expectedOut, deadline, Duration.ofSeconds(2));
         List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestSupport.readCommitted(
                 bootstrapServers, deadLetterTopic, expectedDead, deadline, Duration.ofSeconds(2));
-        check(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, cases, positions, alphaOf, out, dead, false);
+        check(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, cases, positions, alphaOf, addedHeaders, out,
+                dead, false);
     }
 
     /**
@@ -183,11 +202,12 @@ public final class EluRecords {
             IntToDoubleFunction alphaOf, Duration deadline) throws IOException {
         List<ConsumerRecord<byte[], byte[]>> out = KafkaTestSupport.readToEnd(bootstrapServers, outputTopic, deadline);
         List<ConsumerRecord<byte[], byte[]>> dead = KafkaTestSupport.readToEnd(bootstrapServers, deadLetterTopic, deadline);
-        check(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, cases, positions, alphaOf, out, dead, true);
+        check(bootstrapServers, inputTopic, outputTopic, deadLetterTopic, cases, positions,
+                (id, element, r) -> alphaOf.applyAsDouble(id), List.of(), out, dead, true);
     }
 
     private static void check(String bootstrapServers, String inputTopic, String outputTopic, String deadLetterTopic,
-            List<Case> cases, Map<Integer, RecordMetadata> positions, IntToDoubleFunction alphaOf,
+            List<Case> cases, Map<Integer, RecordMetadata> positions, AlphaOf alphaOf, List<String> addedHeaders,
             List<ConsumerRecord<byte[], byte[]>> out, List<ConsumerRecord<byte[], byte[]>> dead,
             boolean duplicatesAllowed) throws IOException {
         int expectedOut = (int) cases.stream().filter(c -> !c.malformed()).count();
@@ -206,11 +226,11 @@ public final class EluRecords {
             Case c = byId.get(id);
             assertThat(c).as("output record %d was never produced", id).isNotNull();
             assertThat(c.malformed()).as("record %d should have been dead-lettered", id).isFalse();
-            assertSameKeyHeadersTimestamp(r, c, List.of());
+            assertSameKeyHeadersTimestamp(r, c, addedHeaders);
             if (c.value() == null) {
                 assertThat(r.value()).as("tombstone %d", id).isNull();
             } else {
-                assertValues(r.value(), c, alphaOf.applyAsDouble(id));
+                assertValues(r.value(), c, j -> alphaOf.alpha(id, j, r));
             }
             if (c.key() != null) {
                 String key = new String(c.key(), UTF_8);
@@ -237,8 +257,10 @@ public final class EluRecords {
             assertThat(c.malformed()).as("record %d should have been transformed, got %s", id,
                     header(r, DeadLetters.REASON_HEADER)).isTrue();
             assertThat(r.value()).as("original bytes of %d", id).isEqualTo(c.value());
-            assertSameKeyHeadersTimestamp(r, c, List.of(DeadLetters.REASON_HEADER, DeadLetters.TOPIC_HEADER,
+            List<String> deadLetterHeaders = new ArrayList<>(List.of(DeadLetters.REASON_HEADER, DeadLetters.TOPIC_HEADER,
                     DeadLetters.PARTITION_HEADER, DeadLetters.OFFSET_HEADER));
+            deadLetterHeaders.addAll(addedHeaders);
+            assertSameKeyHeadersTimestamp(r, c, deadLetterHeaders);
             assertThat(header(r, DeadLetters.REASON_HEADER)).as("reason of %d", id).contains(c.expectedReason());
             RecordMetadata from = positions.get(id);
             assertThat(header(r, DeadLetters.TOPIC_HEADER)).isEqualTo(inputTopic);
@@ -276,7 +298,8 @@ public final class EluRecords {
         }
     }
 
-    private static void assertValues(byte[] value, Case c, double alpha) throws IOException {
+    private static void assertValues(byte[] value, Case c, java.util.function.IntToDoubleFunction alphaOfElement)
+            throws IOException {
         JsonNode node = JSON.readTree(value);
         JsonNode features = node.get("features");
         JsonNode derivative = node.get("derivative");
@@ -284,6 +307,7 @@ public final class EluRecords {
         assertThat(derivative.size()).isEqualTo(c.features().length);
         for (int j = 0; j < c.features().length; j++) {
             double x = c.features()[j];
+            double alpha = alphaOfElement.applyAsDouble(j);
             double f = x > 0 ? x : alpha * Math.expm1(x);
             double d = x > 0 ? 1.0 : alpha * Math.exp(x);
             // Within 2 ulp, zeros with their sign (ELU's contract: the vector kernel's exp is not Math's, bit for bit)

@@ -1,6 +1,7 @@
 package dev.elustream.testing;
 
 import dev.elustream.flink.KafkaRecord;
+import dev.elustream.job.ControlTopic;
 import dev.elustream.job.EluJob;
 import dev.elustream.job.EluPipeline;
 import dev.elustream.job.JobConfig;
@@ -52,6 +53,17 @@ public final class TestJobs {
         noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
         env.configure(noRestarts);
         return env;
+    }
+
+    /**
+     * Adds the pipeline of a job with a control topic, with the given data source and the job's control
+     * source from the control topic's beginning, its real Kafka sinks, starting with the job file's
+     * parameters (version 0) when there is no state.
+     */
+    public static void buildLive(StreamExecutionEnvironment env, JobConfig config, Source<KafkaRecord, ?, ?> source) {
+        EluPipeline.build(env, source, KafkaConnectors.controlSource(config, java.util.Map.of()),
+                ControlTopic.jobFileParameters(config.eluSettings()), KafkaConnectors.outputSink(config),
+                KafkaConnectors.deadLetterSink(config), config.eluSettings());
     }
 
     /** Adds the pipeline with the given source and the job's real Kafka sinks. */
