@@ -91,6 +91,28 @@ public class KernelBench {
         }
     }
 
+    /**
+     * The ELU with one alpha per element (a job's {@code alpha=[...]}), by kernel: the vector is one
+     * row of {@code size} elements, alphas from 0.5 to 2 across it.
+     */
+    @State(Scope.Thread)
+    public static class PerElementChoice {
+
+        @Param({"SCALAR", "VECTOR"})
+        public String kernel;
+
+        ArrayActivation elu;
+
+        @Setup
+        public void setUp(Data d) {
+            double[] alphas = new double[d.size];
+            for (int i = 0; i < alphas.length; i++) {
+                alphas[i] = 0.5 + 1.5 * i / Math.max(1, alphas.length - 1);
+            }
+            elu = Activations.of(ActivationKind.ELU, Alpha.perElement(alphas), Kernel.valueOf(kernel));
+        }
+    }
+
     /** Baseline: the cheapest pass over the array, a memory copy. */
     @Benchmark
     public double[] copy(Data d) {
@@ -124,6 +146,13 @@ public class KernelBench {
 
     @Benchmark
     public double[] valuesAndDerivatives(Data d, KernelChoice k) {
+        k.elu.valuesAndDerivatives(d.nextInput(), d.values, d.derivatives, d.size);
+        return d.derivatives;
+    }
+
+    /** {@link #valuesAndDerivatives} with one alpha per element. */
+    @Benchmark
+    public double[] valuesAndDerivativesPerElement(Data d, PerElementChoice k) {
         k.elu.valuesAndDerivatives(d.nextInput(), d.values, d.derivatives, d.size);
         return d.derivatives;
     }

@@ -29,7 +29,9 @@ record PerfOptions(
     static final String EXACTLY_ONCE = "exactly-once";
     static final long QUICK_RECORDS = 50_000;
     /** The systems in the order each round runs them. */
-    static final List<String> SYSTEMS = List.of(RunResult.BASELINE, RunResult.JOB, RunResult.STREAMS);
+    static final List<String> SYSTEMS = List.of(RunResult.BASELINE, RunResult.JOB, RunResult.JOB_LIVE, RunResult.STREAMS);
+    /** The systems a round runs when --systems is not given. */
+    static final List<String> DEFAULT_SYSTEMS = List.of(RunResult.BASELINE, RunResult.JOB, RunResult.STREAMS);
     /** The job's transaction-timeout, the baseline's and the Kafka Streams app's transaction.timeout.ms. */
     static final long TRANSACTION_TIMEOUT_MS = 600_000;
 
@@ -45,8 +47,10 @@ record PerfOptions(
               --dimension D             elements per feature vector (default 64)
               --guarantees G[,G]        at-least-once, exactly-once or both (default both)
               --systems S[,S...]        which systems run, each round in the order baseline (the
-                                        plain consumer/producer copy), job, streams (the plain Kafka
-                                        Streams app); default all three. The ratios need the baseline
+                                        plain consumer/producer copy), job, job-live (the job with a
+                                        control topic, to price live parameters), streams (the plain
+                                        Kafka Streams app); default baseline,job,streams. The ratios
+                                        need the baseline
               --format F                input/output value format: json (default) or binary (float64;
                                         streams is skipped: the Kafka Streams app reads JSON only)
               --numbers N               how the input writes each element: full (default; Java's
@@ -85,7 +89,7 @@ record PerfOptions(
         long records = quick ? QUICK_RECORDS : 1_000_000;
         int dimension = 64;
         List<String> guarantees = List.of(AT_LEAST_ONCE, EXACTLY_ONCE);
-        List<String> systems = SYSTEMS;
+        List<String> systems = DEFAULT_SYSTEMS;
         String format = JsonPayloadFormat.NAME;
         InputNumbers numbers = InputNumbers.FULL;
         int partitions = 2;
@@ -179,7 +183,7 @@ record PerfOptions(
         List<String> asked = List.of(v.split(","));
         for (String s : asked) {
             if (!SYSTEMS.contains(s)) {
-                throw new IllegalArgumentException("--systems must list baseline, job and/or streams, got '" + s + "'");
+                throw new IllegalArgumentException("--systems must list baseline, job, job-live and/or streams, got '" + s + "'");
             }
         }
         // Always in the order of SYSTEMS: a round runs the baseline first whatever the command line's order.

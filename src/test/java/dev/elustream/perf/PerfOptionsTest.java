@@ -35,6 +35,6 @@ class PerfOptionsTest {
     @Test
     void rejectsAnUnknownSystem() {
         assertThatThrownBy(() -> PerfOptions.parse(new String[] {"--systems", "baseline,flink"}))
-                .hasMessage("--systems must list baseline, job and/or streams, got 'flink'");
+                .hasMessage("--systems must list baseline, job, job-live and/or streams, got 'flink'");
     }
 }

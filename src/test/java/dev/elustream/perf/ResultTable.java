@@ -63,11 +63,12 @@ final class ResultTable {
     static List<String> ratioSummary(List<RunResult> results) {
         List<String> out = new ArrayList<>();
         results.stream().map(RunResult::guarantee).distinct().forEach(g -> {
-            for (String system : List.of(RunResult.JOB, RunResult.STREAMS)) {
+            for (String system : List.of(RunResult.JOB, RunResult.JOB_LIVE, RunResult.STREAMS)) {
                 summary(out, g, system + "/baseline", system, results, ResultTable::overBaseline);
                 summary(out, g, system + "/baseline of its ceiling", system, results, ResultTable::ofCeiling);
             }
             summary(out, g, "job/streams", RunResult.JOB, results, ResultTable::jobOverStreams);
+            summary(out, g, "job-live/job", RunResult.JOB_LIVE, results, ResultTable::liveOverJob);
         });
         return out;
     }
@@ -119,6 +120,14 @@ final class ResultTable {
             return Optional.empty();
         }
         return peer(RunResult.STREAMS, r, results).map(s -> r.recordsPerSecond() / s.recordsPerSecond());
+    }
+
+    /** For a job-live row: its records/s over the job's (no control topic) with the same guarantee and round. */
+    static Optional<Double> liveOverJob(RunResult r, List<RunResult> results) {
+        if (!r.system().equals(RunResult.JOB_LIVE)) {
+            return Optional.empty();
+        }
+        return peer(RunResult.JOB, r, results).map(j -> r.recordsPerSecond() / j.recordsPerSecond());
     }
 
     private static Optional<RunResult> peer(String system, RunResult r, List<RunResult> results) {

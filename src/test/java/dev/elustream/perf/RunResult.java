@@ -25,6 +25,8 @@ public record RunResult(
 
     public static final String BASELINE = "baseline";
     public static final String JOB = "job";
+    /** The job with a control topic (live parameters, broadcast state), which no update reaches during the run. */
+    public static final String JOB_LIVE = "job-live";
     public static final String STREAMS = "streams";
 
     public double seconds() {

@@ -195,6 +195,9 @@ public final class ThroughputRun {
         String dlq = tag + "-dlq";
         kafka.createTopics(options.partitions(), in, dlq);
         createAppendTimeTopic(out);
+        if (system.equals(RunResult.JOB_LIVE)) {
+            kafka.createTopics(1, tag + "-control");
+        }
         Path log = work.resolve(tag + ".log");
         Path gcLog = work.resolve(tag + "-gc.log");
         System.out.printf(Locale.ROOT, "--- %s, %s: topics %s -> %s, log %s%n", system, guarantee, in, out, log);
@@ -240,12 +243,13 @@ public final class ThroughputRun {
             long startedMillis = System.currentTimeMillis();
             process = start(switch (system) {
                 case RunResult.JOB -> jobCommand(tag, guarantee, in, out, dlq, gcLog);
+                case RunResult.JOB_LIVE -> liveJobCommand(tag, guarantee, in, out, dlq, gcLog);
                 case RunResult.STREAMS -> streamsCommand(tag, guarantee, in, out, dlq, gcLog);
                 default -> baselineCommand(tag, guarantee, in, out, gcLog);
             }, log);
             Process running = process;
             awaitLog(log, switch (system) {
-                case RunResult.JOB -> "Press Ctrl-C";
+                case RunResult.JOB, RunResult.JOB_LIVE -> "Press Ctrl-C";
                 case RunResult.STREAMS -> KafkaStreamsElu.READY;
                 default -> BaselineCopy.READY;
             }, process);
@@ -338,6 +342,14 @@ public final class ThroughputRun {
                 "--transaction-timeout", PerfOptions.TRANSACTION_TIMEOUT_MS + "ms"));
         cmd.addAll(options.format().jobArguments());
         cmd.addAll(options.producerArguments());
+        return cmd;
+    }
+
+    /** The job with a control topic of its own: what live parameters cost when none arrive. */
+    private List<String> liveJobCommand(String tag, String guarantee, String in, String out, String dlq, Path gcLog)
+            throws IOException {
+        List<String> cmd = jobCommand(tag, guarantee, in, out, dlq, gcLog);
+        cmd.addAll(List.of("--control-topic", tag + "-control"));
         return cmd;
     }
 
