@@ -18,7 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -64,15 +66,16 @@ public final class FlinkCluster implements AutoCloseable {
     private final HttpClient http = HttpClient.newHttpClient();
     private final List<Process> processes = new ArrayList<>();
     private final List<Process> taskManagers = new ArrayList<>();
+    private Process jobManager;
     private final String java = ProcessHandle.current().info().command().orElse("java");
 
-    private FlinkCluster(Path dir, String classpath) throws IOException {
+    private FlinkCluster(Path dir, String classpath, List<String> extraConfig) throws IOException {
         this.dir = dir;
         this.confDir = Files.createDirectories(dir.resolve("conf"));
         this.classpath = classpath;
         this.restPort = freePort();
         Files.createDirectories(dir.resolve("log"));
-        Files.writeString(confDir.resolve("config.yaml"), String.join("\n",
+        List<String> config = new ArrayList<>(List.of(
                 "jobmanager.rpc.address: localhost",
                 "jobmanager.rpc.port: " + freePort(),
                 "jobmanager.bind-host: localhost",
@@ -94,7 +97,14 @@ public final class FlinkCluster implements AutoCloseable {
                 "restart-strategy.fixed-delay.delay: 1 s",
                 "execution.checkpointing.dir: " + dir.resolve("checkpoints").toUri(),
                 "execution.checkpointing.savepoint-dir: " + dir.resolve("savepoints").toUri(),
-                ""), UTF_8);
+                ""));
+        // An extra line replaces the line of its key: YAML refuses a key twice.
+        for (String extra : extraConfig) {
+            String key = extra.substring(0, extra.indexOf(':') + 1);
+            config.removeIf(line -> line.startsWith(key));
+            config.add(config.size() - 1, extra);
+        }
+        Files.writeString(confDir.resolve("config.yaml"), String.join("\n", config), UTF_8);
         Files.writeString(confDir.resolve("log4j.properties"), String.join("\n",
                 "rootLogger.level = INFO",
                 "rootLogger.appenderRef.file.ref = file",
@@ -108,12 +118,20 @@ public final class FlinkCluster implements AutoCloseable {
 
     /** Starts a JobManager and taskManagers TaskManagers (one slot each) and waits until all are registered. */
     public static FlinkCluster start(Path dir, int taskManagers) throws Exception {
+        return start(dir, taskManagers, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, int)}, with extra lines for config.yaml (they win over this class's),
+     * e.g. {@code execution.checkpointing.externalized-checkpoint-retention: RETAIN_ON_CANCELLATION}.
+     */
+    public static FlinkCluster start(Path dir, int taskManagers, List<String> extraConfig) throws Exception {
         Path cpFile = Path.of("target", "flink-cluster.classpath");
         if (!Files.isRegularFile(cpFile)) {
             throw new IllegalStateException(cpFile + " is missing: it is written in the pre-integration-test phase"
                     + " (run the test through `mvn verify`)");
         }
-        FlinkCluster cluster = new FlinkCluster(dir, Files.readString(cpFile, UTF_8).trim());
+        FlinkCluster cluster = new FlinkCluster(dir, Files.readString(cpFile, UTF_8).trim(), extraConfig);
         try {
             cluster.startJobManager();
             for (int i = 0; i < taskManagers; i++) {
@@ -135,10 +153,52 @@ public final class FlinkCluster implements AutoCloseable {
         return dir;
     }
 
-    private void startJobManager() throws Exception {
+    /**
+     * Starts the JobManager (again, after {@link #killJobManager()}: same ports, so the TaskManagers
+     * register with it; without an HA service it knows no jobs) and waits for its REST endpoint.
+     */
+    public void startJobManager() throws Exception {
         List<String> params = resourceParams("GET_JM_RESOURCE_PARAMS");
-        processes.add(launch("jobmanager", params.get(0),
-                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", params.get(1)));
+        jobManager = launch("jobmanager-" + System.currentTimeMillis(), params.get(0),
+                "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint", params.get(1));
+        processes.add(jobManager);
+    }
+
+    /** Kills the JobManager with SIGKILL; its jobs are gone with it (no HA service). */
+    public void killJobManager() throws InterruptedException {
+        jobManager.destroyForcibly();
+        jobManager.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    /** Waits until the JobManager answers and {@code count} TaskManagers are registered with it. */
+    public void awaitTaskManagerCount(int count, Duration timeout) throws Exception {
+        awaitTaskManagers(count, timeout);
+    }
+
+    /** How many TaskManagers this cluster started, dead or alive. */
+    public int taskManagersStarted() {
+        return taskManagers.size();
+    }
+
+    /** Whether TaskManager i (0-based) is still running. */
+    public boolean taskManagerAlive(int i) {
+        return taskManagers.get(i).isAlive();
+    }
+
+    /**
+     * The newest completed checkpoint retained for the job (with
+     * {@code externalized-checkpoint-retention}), as a path to give {@code flink run -s}, if any.
+     */
+    public Optional<Path> latestCheckpoint(String jobId) throws IOException {
+        Path jobDir = dir.resolve("checkpoints").resolve(jobId);
+        if (!Files.isDirectory(jobDir)) {
+            return Optional.empty();
+        }
+        try (var dirs = Files.list(jobDir)) {
+            return dirs.filter(d -> d.getFileName().toString().startsWith("chk-"))
+                    .filter(d -> Files.isRegularFile(d.resolve("_metadata")))
+                    .max(Comparator.comparingLong(d -> Long.parseLong(d.getFileName().toString().substring(4))));
+        }
     }
 
     /** Starts one more TaskManager. */
@@ -207,10 +267,9 @@ public final class FlinkCluster implements AutoCloseable {
             } catch (IOException e) {
                 // REST endpoint not up yet
             }
-            for (Process p : processes) {
-                if (!p.isAlive()) {
-                    throw new IllegalStateException("a cluster process exited with " + p.exitValue() + "; see " + dir.resolve("log"));
-                }
+            if (!jobManager.isAlive()) {
+                throw new IllegalStateException("the JobManager exited with " + jobManager.exitValue() + "; see "
+                        + dir.resolve("log"));
             }
             if (System.nanoTime() > deadline) {
                 throw new IllegalStateException(count + " TaskManagers did not register within " + timeout + "; see " + dir.resolve("log"));
