@@ -256,9 +256,14 @@ public final class KafkaCluster implements AutoCloseable {
      * partition has a leader that answers and all three replicas in its ISR.
      */
     public void createTopics(int partitions, String... topics) {
+        createTopics(partitions, Map.of(), topics);
+    }
+
+    /** As {@link #createTopics(int, String...)}, with topic configs, e.g. {@code min.insync.replicas}. */
+    public void createTopics(int partitions, Map<String, String> configs, String... topics) {
         List<NewTopic> newTopics = new ArrayList<>();
         for (String t : topics) {
-            newTopics.add(new NewTopic(t, partitions, (short) BROKER_IDS.size()));
+            newTopics.add(new NewTopic(t, partitions, (short) BROKER_IDS.size()).configs(configs));
         }
         admin.createTopics(newTopics).values().forEach((name, f) -> {
             try {
