@@ -49,12 +49,21 @@ public final class KafkaConnectors {
     }
 
     public static KafkaSink<KafkaRecord> outputSink(JobConfig config) {
-        return sink(config, config.outputTopic(), config.transactionalIdPrefix() + "-output");
+        return sink(config, config.outputTopic(), outputTransactionalIdPrefix(config));
     }
 
     public static KafkaSink<KafkaRecord> deadLetterSink(JobConfig config) {
-        // Its own prefix: two exactly-once sinks sharing one would fence each other's producers.
-        return sink(config, config.deadLetterTopic(), config.transactionalIdPrefix() + "-dead-letter");
+        return sink(config, config.deadLetterTopic(), deadLetterTransactionalIdPrefix(config));
+    }
+
+    /** The output sink's transactional-id prefix: {@code transactional-id-prefix}-output. */
+    static String outputTransactionalIdPrefix(JobConfig config) {
+        return config.transactionalIdPrefix() + "-output";
+    }
+
+    /** The dead-letter sink's: its own, since two exactly-once sinks sharing one would fence each other's producers. */
+    static String deadLetterTransactionalIdPrefix(JobConfig config) {
+        return config.transactionalIdPrefix() + "-dead-letter";
     }
 
     /**
