@@ -123,7 +123,8 @@ final class SecureJobs {
         return failure(() -> runBounded(config));
     }
 
-    private static Failure failure(ThrowingCallable action) {
+    /** Runs the action, which must fail. */
+    static Failure failure(ThrowingCallable action) {
         long start = System.nanoTime();
         Throwable t = catchThrowable(action);
         Duration after = Duration.ofNanos(System.nanoTime() - start);
