@@ -100,6 +100,23 @@ public record ParameterUpdate(long version, Alpha alpha) implements Serializable
     }
 
     /**
+     * The parameters a control record puts in force after {@code current}: the record read as
+     * {@link #parse} reads it, and its version above the one in force (the one rule the running job and
+     * the start-up read of the control topic share).
+     *
+     * @throws VectorRejectedException ({@link RejectKind#INVALID_PARAMETERS}) naming what is wrong
+     */
+    public static ParameterUpdate next(ParameterUpdate current, @Nullable byte[] value, ActivationKind kind, int dimension,
+            ElementType precision) throws VectorRejectedException {
+        ParameterUpdate update = parse(value, kind, dimension, precision);
+        if (update.version() <= current.version()) {
+            throw invalid("the control record's version " + update.version() + " is not above the version in force, "
+                    + current.version() + ": versions must increase");
+        }
+        return update;
+    }
+
+    /**
      * Checks an alpha against the job's activation, dimension and precision (as {@link #parse} does).
      *
      * @throws VectorRejectedException naming the element and the rule

@@ -1,8 +1,8 @@
 package dev.elustream.flink;
 
 import dev.elustream.codec.ParameterUpdate;
-import dev.elustream.codec.RejectKind;
 import dev.elustream.codec.VectorRejectedException;
+import dev.elustream.math.ArrayActivation;
 import dev.elustream.math.Kernel;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
@@ -64,6 +64,7 @@ public final class LiveEluFunction extends BroadcastProcessFunction<KafkaRecord,
     public LiveEluFunction(EluSettings settings, ParameterUpdate initial) {
         this.settings = Objects.requireNonNull(settings, "settings");
         this.initial = Objects.requireNonNull(initial, "initial");
+        // refused here, when the job is built, rather than on every subtask
         settings.withAlpha(initial.alpha());
     }
 
@@ -98,10 +99,11 @@ public final class LiveEluFunction extends BroadcastProcessFunction<KafkaRecord,
         metrics = new EluMetrics(getRuntimeContext().getMetricGroup());
         metrics.registerParameters(current.version(), System.currentTimeMillis());
         handler = new RecordHandler(settings, metrics);
-        handler.useParameters(settings.withAlpha(current.alpha()).activationFunction(), current.version());
+        ArrayActivation activation = settings.withAlpha(current.alpha()).activationFunction();
+        handler.useParameters(activation, current.version());
         deadLetters = d -> dataContext.output(EluFunction.DEAD_LETTERS, d);
         LOG.info("{} on {} records, subtask {}, parameters version {}{}; best kernel of this JVM: {}",
-                settings.withAlpha(current.alpha()).activationFunction(), settings.format(), subtask, current.version(),
+                activation, settings.format(), subtask, current.version(),
                 restored ? " (restored)" : "", Kernel.describeActive());
     }
 
@@ -115,12 +117,8 @@ public final class LiveEluFunction extends BroadcastProcessFunction<KafkaRecord,
     public void processBroadcastElement(KafkaRecord record, Context ctx, Collector<KafkaRecord> out) throws Exception {
         ParameterUpdate update;
         try {
-            update = parse(record.value());
-            if (update.version() <= current.version()) {
-                throw new VectorRejectedException(RejectKind.INVALID_PARAMETERS, "the control record's version "
-                        + update.version() + " is not above the version in force, " + current.version()
-                        + ": versions must increase");
-            }
+            update = ParameterUpdate.next(current, record.value(), settings.activation(), settings.dimension(),
+                    settings.precision());
         } catch (VectorRejectedException e) {
             // Every subtask rejects it alike; one dead letter is enough.
             if (subtask == 0) {
@@ -136,11 +134,6 @@ public final class LiveEluFunction extends BroadcastProcessFunction<KafkaRecord,
         if (subtask == 0) {
             LOG.info("Parameters version {} in force (alpha {}), from {}", update.version(), update.alpha(), record);
         }
-    }
-
-    /** The parameters in force on this subtask (for tests). */
-    ParameterUpdate current() {
-        return current;
     }
 
     private ParameterUpdate parse(byte[] value) throws VectorRejectedException {

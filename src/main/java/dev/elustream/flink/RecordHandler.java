@@ -9,6 +9,7 @@ import dev.elustream.codec.ServiceUnavailableException;
 import dev.elustream.codec.VectorRejectedException;
 import dev.elustream.codec.VectorTransformer;
 import dev.elustream.math.ArrayActivation;
+import java.nio.charset.StandardCharsets;
 import javax.annotation.Nullable;
 import org.apache.flink.util.Collector;
 import org.apache.kafka.common.header.Header;
@@ -74,7 +75,7 @@ final class RecordHandler {
     void useParameters(ArrayActivation activation, long version) {
         transformer = transformer(settings, activation);
         versionKey = new String[] {VERSION_HEADER};
-        versionValue = new byte[][] {Long.toString(version).getBytes(java.nio.charset.StandardCharsets.US_ASCII)};
+        versionValue = new byte[][] {Long.toString(version).getBytes(StandardCharsets.US_ASCII)};
     }
 
     void process(KafkaRecord record, Collector<KafkaRecord> out, DeadLetterOutput deadLetters) {

@@ -91,13 +91,8 @@ public final class ControlTopic {
                     records++;
                     String where = r.topic() + "-" + r.partition() + "@" + r.offset();
                     try {
-                        ParameterUpdate u = ParameterUpdate.parse(r.value(), settings.activation(), settings.dimension(),
+                        current = ParameterUpdate.next(current, r.value(), settings.activation(), settings.dimension(),
                                 settings.precision());
-                        if (u.version() <= current.version()) {
-                            rejected.add(where + ": version " + u.version() + " is not above " + current.version());
-                        } else {
-                            current = u;
-                        }
                     } catch (VectorRejectedException e) {
                         rejected.add(where + ": " + e.reason());
                     }

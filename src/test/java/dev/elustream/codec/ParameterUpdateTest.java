@@ -84,6 +84,25 @@ class ParameterUpdateTest {
     }
 
     @Test
+    void takesTheNextUpdateOnlyAboveTheVersionInForce() throws Exception {
+        ParameterUpdate current = new ParameterUpdate(3, Alpha.of(1.0));
+        ParameterUpdate next = ParameterUpdate.next(current, "{\"version\":4,\"alpha\":[0.5,1,2]}".getBytes(UTF_8),
+                ActivationKind.ELU, 3, ElementType.FLOAT64);
+        assertThat(next).isEqualTo(new ParameterUpdate(4, Alpha.perElement(new double[] {0.5, 1.0, 2.0})));
+        for (String version : new String[] {"3", "2", "0"}) {
+            assertThatThrownBy(() -> ParameterUpdate.next(current, ("{\"version\":" + version + ",\"alpha\":0.5}")
+                    .getBytes(UTF_8), ActivationKind.ELU, 3, ElementType.FLOAT64))
+                    .isInstanceOfSatisfying(VectorRejectedException.class,
+                            e -> assertThat(e.kind()).isEqualTo(RejectKind.INVALID_PARAMETERS))
+                    .hasMessage("the control record's version " + version + " is not above the version in force, 3:"
+                            + " versions must increase");
+        }
+        // a record that is not an update is refused for that, whatever its version
+        assertThatThrownBy(() -> ParameterUpdate.next(current, "{\"version\":9}".getBytes(UTF_8), ActivationKind.ELU, 3,
+                ElementType.FLOAT64)).hasMessage("the control record (version 9) has no alpha");
+    }
+
+    @Test
     void refusesEmptyValuesAndTombstones() {
         assertThatThrownBy(() -> ParameterUpdate.parse(null, ActivationKind.ELU, 3, ElementType.FLOAT64))
                 .hasMessageContaining("the control record has no value (a tombstone)");

@@ -159,7 +159,8 @@ class LiveParametersITCase {
         assertThat(start.parameters().version()).isEqualTo(3);
         assertThat(start.records()).isEqualTo(4);
         assertThat(start.rejected()).hasSize(2);
-        assertThat(start.rejected().get(0)).isEqualTo(prefix + "-control-0@2: version 3 is not above 3");
+        assertThat(start.rejected().get(0)).isEqualTo(prefix + "-control-0@2: the control record's version 3 is not above"
+                + " the version in force, 3: versions must increase");
         assertThat(start.rejected().get(1)).contains(prefix + "-control-0@3: the control record is not valid JSON");
         assertThat(start.endOffsets()).containsExactly(Map.entry(new TopicPartition(prefix + "-control", 0), 4L));
 

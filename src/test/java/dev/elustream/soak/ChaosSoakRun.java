@@ -142,7 +142,7 @@ public final class ChaosSoakRun {
             while (System.nanoTime() < end) {
                 Thread.sleep(500);
                 if (System.nanoTime() > nextReport) {
-                    report("running");
+                    report();
                     heap.add(heapLine(flink, (System.nanoTime() - started) / 60e9));
                     nextReport += Duration.ofSeconds(30).toNanos();
                 }
@@ -253,9 +253,9 @@ public final class ChaosSoakRun {
         }
     }
 
-    private synchronized void report(String what) {
-        System.out.printf(Locale.ROOT, "%s  %s: produced %,d, out %,d distinct, lag %,d, duplicates %d, value errors %d,"
-                + " longest gap %.1f s%n", TIME.format(LocalTime.now()), what, produced.get(), distinct,
+    private synchronized void report() {
+        System.out.printf(Locale.ROOT, "%s  running: produced %,d, out %,d distinct, lag %,d, duplicates %d, value errors %d,"
+                + " longest gap %.1f s%n", TIME.format(LocalTime.now()), produced.get(), distinct,
                 produced.get() - distinct, duplicates, valueErrors, longestGapSeconds);
     }
 
