@@ -39,15 +39,18 @@ final class LocalCommand {
 
     /** {@code local --help}; also part of {@link Main#USAGE}. */
     static final String USAGE = String.join("\n",
-            "  local [--job FILE] [--kafka-port N] [--bootstrap-servers HOST:PORT] [--web-port N] [--KEY VALUE ...]",
+            "  local [--job FILE] [--kafka-port N] [--bootstrap-servers HOST:PORT] [--web-port N] [--metrics-port N]",
+            "        [--KEY VALUE ...]",
             "      Runs the job on a local Flink (web UI on localhost:8081) until Ctrl-C. Without",
             "      --bootstrap-servers it starts a single-node Kafka broker on 127.0.0.1:9092 (or --kafka-port)",
             "      and creates the job's topics. --job defaults to " + DEFAULT_JOB_FILE + ";",
             "      any job key can be overridden, e.g. --alpha 0.5, or --control-topic features-control to take",
-            "      new parameters while the job runs.",
+            "      new parameters while the job runs. --metrics-port serves Flink's metrics for Prometheus on",
+            "      http://localhost:N/metrics (src/main/monitoring/ has a dashboard and alerts).",
             "");
 
     private static final String WEB_PORT_HINT = "pass --web-port N for Flink's web UI";
+    private static final String METRICS_PORT_HINT = "pass another --metrics-port N";
 
     private LocalCommand() {}
 
@@ -72,6 +75,11 @@ final class LocalCommand {
         String external = opts.remove("bootstrap-servers");
         int webPort = port("web-port", opts.getOrDefault("web-port", Integer.toString(DEFAULT_WEB_PORT)));
         opts.remove("web-port");
+        String metricsOpt = opts.remove("metrics-port");
+        Integer metricsPort = metricsOpt == null ? null : port("metrics-port", metricsOpt);
+        if (metricsPort != null && metricsPort == webPort) {
+            throw new Main.UsageException("local: --metrics-port and --web-port are both " + webPort + ": give two ports");
+        }
         if (kafkaPort != null && external != null) {
             throw new Main.UsageException("local: --kafka-port starts a broker, --bootstrap-servers uses another: give one");
         }
@@ -93,6 +101,9 @@ final class LocalCommand {
             values.put(JobConfig.BOOTSTRAP_SERVERS, "127.0.0.1:0");
             JobConfig.fromMap(values);
             EmbeddedKafka.requireFree(webPort, WEB_PORT_HINT);
+            if (metricsPort != null) {
+                EmbeddedKafka.requireFree(metricsPort, METRICS_PORT_HINT);
+            }
             int p = kafkaPort == null ? DEFAULT_KAFKA_PORT : port("kafka-port", kafkaPort);
             EmbeddedKafka.requireFree(p, "pass --kafka-port N (or --bootstrap-servers HOST:PORT to use a running Kafka)");
             out.println("Starting a Kafka broker on 127.0.0.1:" + p + " ...");
@@ -109,7 +120,10 @@ final class LocalCommand {
                 }
             }
             EmbeddedKafka.requireFree(webPort, WEB_PORT_HINT);
-            return runJob(config, webPort, kafka != null, done, out, err);
+            if (metricsPort != null) {
+                EmbeddedKafka.requireFree(metricsPort, METRICS_PORT_HINT);
+            }
+            return runJob(config, webPort, metricsPort, kafka != null, done, out, err);
         } finally {
             if (kafka != null) {
                 kafka.close();
@@ -119,7 +133,8 @@ final class LocalCommand {
     }
 
     private static int runJob(
-            JobConfig config, int webPort, boolean embedded, CountDownLatch done, PrintStream out, PrintStream err) {
+            JobConfig config, int webPort, Integer metricsPort, boolean embedded, CountDownLatch done, PrintStream out,
+            PrintStream err) {
         Configuration conf = new Configuration();
         conf.set(RestOptions.PORT, webPort);
         conf.set(RestOptions.BIND_PORT, Integer.toString(webPort));
@@ -128,6 +143,9 @@ final class LocalCommand {
         // The REST API refreshes its metrics at most this often, when asked: the progress line asks
         // every few seconds and wants them fresh (the default is 10 s).
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofMillis(500));
+        if (metricsPort != null) {
+            prometheusReporter(conf, metricsPort);
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironmentWithWebUI(conf);
         EluJob.prepare(env, config);
         JobClient client;
@@ -138,6 +156,9 @@ final class LocalCommand {
             return 1;
         }
         printWelcome(config, webPort, embedded, out);
+        if (metricsPort != null) {
+            out.println("Prometheus metrics: http://localhost:" + metricsPort + "/metrics (dashboard and alerts: src/main/monitoring/, README \"Monitoring\")");
+        }
         ProgressReporter progress = ProgressReporter.start(webPort, client.getJobID().toHexString(), config, out);
         Thread hook = new Thread(() -> {
             progress.close();
@@ -171,6 +192,17 @@ final class LocalCommand {
         } finally {
             progress.close();
         }
+    }
+
+    /**
+     * Flink's Prometheus reporter on the given port, as the compose setup and the Kubernetes
+     * manifest configure it on a cluster: the local cluster's JobManager and TaskManager share one
+     * metric registry, so one endpoint serves both, with the same names and labels.
+     */
+    static void prometheusReporter(Configuration conf, int port) {
+        conf.setString("metrics.reporter.prom.factory.class",
+                "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        conf.setString("metrics.reporter.prom.port", Integer.toString(port));
     }
 
     static void printWelcome(JobConfig config, int webPort, boolean embedded, PrintStream out) {

@@ -129,12 +129,14 @@ class MainTest {
             + "\n"
             + "commands:\n";
     private static final String LOCAL_USAGE =
-            "  local [--job FILE] [--kafka-port N] [--bootstrap-servers HOST:PORT] [--web-port N] [--KEY VALUE ...]\n"
+            "  local [--job FILE] [--kafka-port N] [--bootstrap-servers HOST:PORT] [--web-port N] [--metrics-port N]\n"
+            + "        [--KEY VALUE ...]\n"
             + "      Runs the job on a local Flink (web UI on localhost:8081) until Ctrl-C. Without\n"
             + "      --bootstrap-servers it starts a single-node Kafka broker on 127.0.0.1:9092 (or --kafka-port)\n"
             + "      and creates the job's topics. --job defaults to jobs/features-elu.properties;\n"
             + "      any job key can be overridden, e.g. --alpha 0.5, or --control-topic features-control to take\n"
-            + "      new parameters while the job runs.\n";
+            + "      new parameters while the job runs. --metrics-port serves Flink's metrics for Prometheus on\n"
+            + "      http://localhost:N/metrics (src/main/monitoring/ has a dashboard and alerts).\n";
     private static final String APPLY_USAGE =
             "  apply [--job FILE] [--activation elu|selu|celu] [--alpha A] [--mode both|activation]\n"
             + "        [--alpha-gradient true|false] [--dimension N] [--max-dimension N] [--format json]\n"
@@ -307,6 +309,26 @@ class MainTest {
             assertThat(err.toString(UTF_8)).contains("port " + busy.getLocalPort() + " on 127.0.0.1 is in use");
             assertThat(System.nanoTime() - start).isLessThan(10_000_000_000L);
         }
+    }
+
+    @Test
+    void localRefusesABusyMetricsPortNamingItBeforeStartingABroker() throws Exception {
+        try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int rc = main("local", "--kafka-port", Integer.toString(freePort()), "--web-port", Integer.toString(freePort()),
+                    "--metrics-port", Integer.toString(busy.getLocalPort()));
+            assertThat(rc).isEqualTo(1);
+            assertThat(err.toString(UTF_8)).contains("port " + busy.getLocalPort() + " on 127.0.0.1 is in use",
+                    "pass another --metrics-port N");
+            assertThat(out.toString(UTF_8)).doesNotContain("Starting a Kafka broker");
+        }
+    }
+
+    @Test
+    void localRefusesAMetricsPortThatIsNotAPortOrIsTheWebPort() {
+        assertThat(main("local", "--metrics-port", "0")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("metrics-port must be a port number between 1 and 65535, got '0'");
+        assertThat(main("local", "--metrics-port", "8081")).isEqualTo(2);
+        assertThat(err.toString(UTF_8)).contains("--metrics-port and --web-port are both 8081: give two ports");
     }
 
     static int freePort() throws Exception {
