@@ -36,6 +36,7 @@ class ComposeFileTest {
     private static final Path POM = Path.of("pom.xml");
     private static final Path JOB_FILE = Path.of("jobs", "features-elu.properties");
     private static final Path README = Path.of("README.md");
+    private static final Path MONITORING = Path.of("src", "main", "monitoring");
 
     private static final String PROMETHEUS_FACTORY =
             "org.apache.flink.metrics.prometheus.PrometheusReporterFactory";
@@ -83,6 +84,8 @@ class ComposeFileTest {
         assertThat(publishedPorts("create-topics")).isEmpty();
         assertThat(publishedPorts("flink-data-init")).isEmpty();
         assertThat(publishedPorts("submit")).isEmpty();
+        assertThat(publishedPorts("prometheus")).containsExactly(new Published("127.0.0.1", 9090, 9090));
+        assertThat(publishedPorts("grafana")).containsExactly(new Published("127.0.0.1", 3000, 3000));
     }
 
     @Test
@@ -97,11 +100,70 @@ class ComposeFileTest {
             named.add(Integer.parseInt(m.group(1)));
         }
 
-        assertThat(published).containsExactly(8081, 9092, 9249, 9250);
+        assertThat(published).containsExactly(3000, 8081, 9090, 9092, 9249, 9250);
         assertThat(named).isEqualTo(published);
         assertThat(walkthrough).contains(
                 "http://localhost:8081", "http://localhost:9249/metrics", "http://localhost:9250/metrics",
-                "kcat -P -b localhost:9092", "kcat -C -b localhost:9092");
+                "kcat -P -b localhost:9092", "kcat -C -b localhost:9092", "http://localhost:9090/alerts",
+                "http://localhost:3000");
+    }
+
+    @Test
+    void prometheusScrapesBothReportersAndEvaluatesTheShippedRules() throws IOException {
+        assertThat(services.path("prometheus").path("image").asText()).matches("prom/prometheus:v\\d+\\.\\d+\\.\\d+");
+        List<String> command = new ArrayList<>();
+        services.path("prometheus").path("command").forEach(c -> command.add(c.asText()));
+        assertThat(command).contains("--config.file=/etc/prometheus/prometheus.yml");
+        Path config = hostPath("prometheus", "/etc/prometheus/prometheus.yml");
+        assertThat(config).isEqualTo(MONITORING.resolve("prometheus.yml"));
+        JsonNode prometheus = new YAMLMapper().readTree(config.toFile());
+
+        String reporterPort = flinkProperties("jobmanager").get("metrics.reporter.prom.port");
+        assertThat(flinkProperties("taskmanager")).containsEntry("metrics.reporter.prom.port", reporterPort);
+        List<String> targets = new ArrayList<>();
+        prometheus.path("scrape_configs").forEach(job -> job.path("static_configs").forEach(
+                c -> c.path("targets").forEach(t -> targets.add(t.asText()))));
+        assertThat(targets).containsExactly("jobmanager:" + reporterPort, "taskmanager:" + reporterPort);
+
+        List<Path> rules = new ArrayList<>();
+        prometheus.path("rule_files").forEach(r -> rules.add(hostPath("prometheus", r.asText())));
+        assertThat(rules).containsExactly(MONITORING.resolve("elu-stream-rules.yml"));
+    }
+
+    @Test
+    void grafanaProvisionsTheComposePrometheusAndTheShippedDashboard() throws IOException {
+        assertThat(services.path("grafana").path("image").asText()).matches("grafana/grafana:\\d+\\.\\d+\\.\\d+");
+        JsonNode datasources = new YAMLMapper().readTree(
+                hostPath("grafana", "/etc/grafana/provisioning/datasources/elu-stream.yml").toFile());
+        JsonNode ds = datasources.path("datasources").get(0);
+        assertThat(ds.path("type").asText()).isEqualTo("prometheus");
+        assertThat(ds.path("url").asText()).isEqualTo("http://prometheus:" + publishedPorts("prometheus").get(0).container());
+        assertThat(ds.path("isDefault").asBoolean()).isTrue();
+        // $__rate_interval follows the scrape interval Grafana is told of
+        JsonNode prometheus = new YAMLMapper().readTree(hostPath("prometheus", "/etc/prometheus/prometheus.yml").toFile());
+        assertThat(ds.path("jsonData").path("timeInterval").asText())
+                .isEqualTo(prometheus.path("global").path("scrape_interval").asText());
+
+        JsonNode providers = new YAMLMapper().readTree(
+                hostPath("grafana", "/etc/grafana/provisioning/dashboards/elu-stream.yml").toFile());
+        String dir = providers.path("providers").get(0).path("options").path("path").asText();
+        assertThat(hostPath("grafana", dir + "/elu-stream-dashboard.json"))
+                .isEqualTo(MONITORING.resolve("elu-stream-dashboard.json"));
+    }
+
+    @Test
+    void everyBindMountOfTheMonitoringServicesIsAFileOfTheRepository() {
+        for (String service : List.of("prometheus", "grafana")) {
+            for (String volume : volumes(service)) {
+                String source = volume.split(":")[0];
+                if (source.startsWith("./")) {
+                    assertThat(Path.of(source)).as("%s of %s", volume, service).isRegularFile();
+                    assertThat(volume).as("read-only").endsWith(":ro");
+                } else {
+                    assertThat(namedVolumes.has(source)).as("named volume %s of %s", source, service).isTrue();
+                }
+            }
+        }
     }
 
     @Test
@@ -311,6 +373,9 @@ class ComposeFileTest {
             String[] parts = volume.split(":");
             String source = parts[0];
             String target = parts[1];
+            if (source.startsWith("./") && containerPath.equals(target)) {
+                return Path.of(source).normalize();
+            }
             if (source.startsWith("./") && containerPath.startsWith(target + "/")) {
                 return Path.of(source).resolve(containerPath.substring(target.length() + 1)).normalize();
             }
