@@ -75,11 +75,14 @@ class MonitoringITCase {
     static final String GOOD_C = "{\"id\": %d, \"features\": [-1.5, -0.5, -2.0, 1.25]}";
 
     /**
-     * Every record adds exactly one or three of its four elements to negativeElements, but the
-     * reporter reads that counter and elements one after the other while records flow, so a
-     * scrape's pair can be a few records apart (0.0014 off, measured).
+     * Every record adds exactly one or three of its four elements to negativeElements and four to
+     * elements, but the reporter reads the counters one after the other while records flow, so the
+     * counters of one scrape can be some records apart, and a ratio of their rates over 10 s is off
+     * by that much (measured: 0.0014 on a quiet machine, 0.010 with a build running beside it).
      */
-    static final double SHARE_TOLERANCE = 0.01;
+    static final double SHARE_TOLERANCE = 0.03;
+    /** Elements per record: 4, off as above (3.98 measured with a build beside it). */
+    static final double LENGTH_TOLERANCE = 0.08;
 
     static final Set<String> EXPECTED_ALERTS = Set.of("EluDeadLettersHigh", "EluDeadLetterShareHigh", "EluNegativeShareDrift");
 
@@ -233,8 +236,8 @@ class MonitoringITCase {
                     atB.forEach(s -> softly.assertThat(s.value()).as("ns %s", s).isStrictlyBetween(0.0, 1e9));
                 }
                 case "Vector length: elements per record / A" -> {
-                    softly.assertThat(single(atA)).isEqualTo(4.0);
-                    softly.assertThat(single(atC)).isEqualTo(4.0);
+                    softly.assertThat(single(atA)).isCloseTo(4.0, within(LENGTH_TOLERANCE));
+                    softly.assertThat(single(atC)).isCloseTo(4.0, within(LENGTH_TOLERANCE));
                 }
                 case "Vector length: elements per record / B" -> softly.assertThat(single(atB)).isEqualTo(4.0);
                 case "Latency: record timestamp to the job reading it / A" -> {
