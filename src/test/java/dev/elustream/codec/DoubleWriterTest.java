@@ -147,6 +147,59 @@ class DoubleWriterTest {
         }
     }
 
+    /** What Schubfach alone writes for d, at offset 3 as {@link #write}. */
+    private String writeSchubfach(double d) {
+        int end = DoubleWriter.writeSchubfach(d, buf, 3);
+        return new String(buf, 3, end - 3, StandardCharsets.US_ASCII);
+    }
+
+    /**
+     * Zmij's way (doubles with a fraction) against Schubfach's: every binary exponent, with the
+     * fractions next to 0 and to the next power of two and 2,000 random ones each.
+     */
+    @Test
+    void zmijWritesWhatSchubfachWritesAtEveryExponent() {
+        SplittableRandom random = new SplittableRandom(20261206);
+        long fractionMask = (1L << 52) - 1;
+        for (long biased = 1; biased < 2047; biased++) {
+            long[] fractions = new long[2_000 + 6];
+            fractions[0] = 1;
+            fractions[1] = 2;
+            fractions[2] = 3;
+            fractions[3] = fractionMask;
+            fractions[4] = fractionMask - 1;
+            fractions[5] = 1L << 51;
+            for (int i = 6; i < fractions.length; i++) {
+                fractions[i] = 1 + random.nextLong(fractionMask);
+            }
+            for (long fraction : fractions) {
+                for (long sign : new long[] {0, Long.MIN_VALUE}) {
+                    double d = Double.longBitsToDouble(sign | biased << 52 | fraction);
+                    String z = write(d);
+                    String s = writeSchubfach(d);
+                    if (!z.equals(s)) {
+                        throw new AssertionError("bits " + Long.toHexString(Double.doubleToRawLongBits(d)) + ": Zmij "
+                                + z + ", Schubfach " + s);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The numbers the job writes most: f and f' of ELU below 0, for alphas of every scale. */
+    @Test
+    void zmijWritesWhatSchubfachWritesForEluResults() {
+        SplittableRandom random = new SplittableRandom(42);
+        for (double alpha : new double[] {1.0, 0.5, 1.6732632423543772, 0.01, 3.0, 1e-5}) {
+            for (int i = 0; i < 200_000; i++) {
+                double x = -random.nextDouble() * (i % 2 == 0 ? 1 : 800);
+                for (double d : new double[] {x, alpha * Math.expm1(x), alpha * Math.exp(x)}) {
+                    assertThat(write(d)).as("%s", d).isEqualTo(writeSchubfach(d));
+                }
+            }
+        }
+    }
+
     @Test
     void rejectsNanAndInfinities() {
         for (double d : new double[] {Double.NaN, Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY}) {

@@ -1,0 +1,84 @@
+package dev.elustream.codec;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.SplittableRandom;
+
+/**
+ * The two ways {@link DoubleWriter} finds the shortest digits, Zmij ({@code write}, what the codecs
+ * use) against Schubfach ({@code writeSchubfach}), timed in pairs: each pair writes the same 4,096
+ * doubles once each way, back to back, in a random order, and the figure is the median over 4,000
+ * pairs of the ratio Zmij / Schubfach, after as many pairs of warm-up. On these shared machines the
+ * time of one JMH run drifts by 30% from the next, more than the difference; a pair's two halves run
+ * within a millisecond of each other and see the same machine.
+ *
+ * <pre>java -cp target/benchmarks.jar dev.elustream.codec.DoubleWriterPairs [ELU|RANDOM]</pre>
+ *
+ * ELU: alpha expm1(x) and alpha exp(x) for x in [-10, 0), alpha 1 (what the JSON codec writes most);
+ * RANDOM: finite doubles from random bit patterns.
+ */
+public final class DoubleWriterPairs {
+
+    private static final int COUNT = 4_096;
+    private static final int PAIRS = 4_000;
+
+    private DoubleWriterPairs() {}
+
+    public static void main(String[] args) {
+        String numbers = args.length == 0 ? "ELU" : args[0];
+        double[] values = new double[COUNT];
+        SplittableRandom random = new SplittableRandom(42);
+        for (int i = 0; i < COUNT; i++) {
+            switch (numbers) {
+                case "ELU" -> {
+                    double x = -10 * random.nextDouble();
+                    values[i] = i % 2 == 0 ? Math.expm1(x) : Math.exp(x);
+                }
+                case "RANDOM" -> {
+                    double d;
+                    do {
+                        d = Double.longBitsToDouble(random.nextLong());
+                    } while (!Double.isFinite(d));
+                    values[i] = d;
+                }
+                default -> throw new IllegalArgumentException("numbers must be ELU or RANDOM, got '" + numbers + "'");
+            }
+        }
+        byte[] buf = new byte[COUNT * DoubleWriter.MAX_LENGTH];
+        double[] zmij = new double[PAIRS];
+        double[] schubfach = new double[PAIRS];
+        long written = 0;
+        for (int pair = -PAIRS; pair < PAIRS; pair++) {
+            boolean zmijFirst = random.nextBoolean();
+            for (int half = 0; half < 2; half++) {
+                boolean z = (half == 0) == zmijFirst;
+                long start = System.nanoTime();
+                int pos = 0;
+                if (z) {
+                    for (double v : values) {
+                        pos = DoubleWriter.write(v, buf, pos);
+                    }
+                } else {
+                    for (double v : values) {
+                        pos = DoubleWriter.writeSchubfach(v, buf, pos);
+                    }
+                }
+                double nsPerNumber = (System.nanoTime() - start) / (double) COUNT;
+                written += pos;
+                if (pair >= 0) {
+                    (z ? zmij : schubfach)[pair] = nsPerNumber;
+                }
+            }
+        }
+        double[] ratios = new double[PAIRS];
+        for (int i = 0; i < PAIRS; i++) {
+            ratios[i] = zmij[i] / schubfach[i];
+        }
+        Arrays.sort(zmij);
+        Arrays.sort(schubfach);
+        Arrays.sort(ratios);
+        System.out.printf(Locale.ROOT, "%s (%d bytes written): Zmij %.1f ns a number, Schubfach %.1f ns (medians);"
+                + " Zmij / Schubfach of a pair: median %.3f, quartiles %.3f-%.3f%n", numbers, written,
+                zmij[PAIRS / 2], schubfach[PAIRS / 2], ratios[PAIRS / 2], ratios[PAIRS / 4], ratios[3 * PAIRS / 4]);
+    }
+}
