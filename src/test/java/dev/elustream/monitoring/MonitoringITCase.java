@@ -126,6 +126,7 @@ class MonitoringITCase {
 
                 checkDashboard(prometheus, job, phases, end);
                 checkRecordingRules(prometheus, job, phases);
+                checkRuleExpressions(prometheus, job, rules, phases);
                 checkAlerts(prometheus, job, phases, end);
                 DashboardPicture.draw(prometheus, job, RATE_INTERVAL, phases.aStart + 3, end, List.of(
                         new DashboardPicture.Marker(phases.bStart, "burst of bad records"),
@@ -304,6 +305,52 @@ class MonitoringITCase {
             }
         }
         softly.assertThat(rules).isEqualTo(15);
+    }
+
+    /**
+     * Every rule's own expression (as Prometheus evaluates it, durations scaled) asked of the API in
+     * the burst: a recording rule's answers what it recorded there, one series per job; an alert's
+     * answers with the job's series exactly when that alert is one of those that fire in the burst.
+     */
+    private void checkRuleExpressions(PrometheusServer p, String job, Path scaledRules, Phases ph) throws Exception {
+        double tB = ph.cStart - 2;
+        JsonNode groups = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper().readTree(scaledRules.toFile()).get("groups");
+        int asked = 0;
+        for (JsonNode g : groups) {
+            for (JsonNode r : g.get("rules")) {
+                String expr = r.get("expr").asText();
+                List<Sample> answer = p.query(expr, tB);
+                asked++;
+                if (r.has("record")) {
+                    String name = r.get("record").asText();
+                    softly.assertThat(answer).as("%s: %s", name, expr).hasSize(1);
+                    List<Sample> recorded = p.query(name, tB);
+                    if (answer.size() == 1 && recorded.size() == 1) {
+                        softly.assertThat(answer.get(0).labels()).as(name).isEqualTo(Map.of("job_name", job));
+                        double v = answer.get(0).value();
+                        if (name.equals("elu:consumer_lag:sum")) {
+                            // a gauge that moves by whole fetches: both just plausible
+                            softly.assertThat(recorded.get(0).value()).as(name).isBetween(0.0, 1000.0);
+                            softly.assertThat(v).as(name).isBetween(0.0, 1000.0);
+                        } else {
+                            // recorded up to one evaluation (1 s) before the expression's moment
+                            softly.assertThat(recorded.get(0).value()).as("%s recorded against its expression", name)
+                                    .isCloseTo(v, within(Math.max(1e-9, Math.abs(v) * 0.1)));
+                        }
+                    }
+                } else {
+                    String name = r.get("alert").asText();
+                    boolean burst = name.equals("EluDeadLettersHigh") || name.equals("EluDeadLetterShareHigh");
+                    if (burst) {
+                        softly.assertThat(answer).as("%s in the burst: %s", name, expr).hasSize(1);
+                        answer.forEach(a -> softly.assertThat(a.labels()).as(name).containsEntry("job_name", job));
+                    } else {
+                        softly.assertThat(answer).as("%s in the burst: %s", name, expr).isEmpty();
+                    }
+                }
+            }
+        }
+        softly.assertThat(asked).isEqualTo(15);
     }
 
     /** The recording rule's one series, with exactly the given labels, at the time. */
