@@ -29,6 +29,16 @@ final class DashboardPicture {
 
     private record Line(String name, List<double[]> points) {}
 
+    /** A panel's plotting area, below its title and legend, after a left margin for labels. */
+    private record Area(int left, int right, int top, int bottom) {
+        static Area titled(Graphics2D g, int x0, int y0, int w, int h, int leftMargin, String title) {
+            g.setColor(Color.BLACK);
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+            g.drawString(title, x0 + 12, y0 + 18);
+            return new Area(x0 + leftMargin, x0 + w - 16, y0 + 48, y0 + h - 30);
+        }
+    }
+
     private static final int WIDTH = 1000;
     private static final int HEIGHT = 600;
     private static final Color[] PALETTE = {
@@ -88,13 +98,11 @@ final class DashboardPicture {
 
     private static void chart(Graphics2D g, int x0, int y0, int w, int h, String title, List<Line> lines, double start,
             double end, List<Marker> markers, double fixedMax) {
-        int left = x0 + 56;
-        int right = x0 + w - 16;
-        int top = y0 + 48;
-        int bottom = y0 + h - 30;
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-        g.drawString(title, x0 + 12, y0 + 18);
+        Area a = Area.titled(g, x0, y0, w, h, 56, title);
+        int left = a.left();
+        int right = a.right();
+        int top = a.top();
+        int bottom = a.bottom();
         double max = fixedMax;
         if (Double.isNaN(max)) {
             max = 0;
@@ -135,13 +143,11 @@ final class DashboardPicture {
 
     private static void alertTimeline(Graphics2D g, int x0, int y0, int w, int h, Map<String, List<double[]>> alerts,
             double start, double end, List<Marker> markers) {
-        int left = x0 + 150;
-        int right = x0 + w - 16;
-        int top = y0 + 48;
-        int bottom = y0 + h - 30;
-        g.setColor(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
-        g.drawString("Alerts firing (shipped rules, durations / 30)", x0 + 12, y0 + 18);
+        Area a = Area.titled(g, x0, y0, w, h, 150, "Alerts firing (shipped rules, durations / 30)");
+        int left = a.left();
+        int right = a.right();
+        int top = a.top();
+        int bottom = a.bottom();
         g.setColor(new Color(0xdddddd));
         g.drawRect(left, top, right - left, bottom - top);
         xAxis(g, left, right, bottom, start, end, markers, top);
