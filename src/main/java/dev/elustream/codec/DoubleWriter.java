@@ -90,38 +90,21 @@ final class DoubleWriter {
      * @throws IllegalArgumentException if {@code v} is NaN or infinite, which JSON cannot carry
      */
     static int write(double v, byte[] buf, int pos) {
-        long bits = Double.doubleToRawLongBits(v);
-        int biasedExponent = (int) (bits >>> (P - 1)) & BIASED_EXPONENT_MASK;
-        if (biasedExponent == BIASED_EXPONENT_MASK) {
-            throw new IllegalArgumentException("not a finite double: " + v);
-        }
-        long fraction = bits & FRACTION_MASK;
-        if (biasedExponent != 0 && fraction != 0) {
-            int at = pos;
-            if (bits < 0) {
-                buf[at++] = '-';
-            }
-            int q = biasedExponent + Q_MIN - 1;
-            long c = C_MIN | fraction;
-            if (-P < q && q < 0) {
-                long f = c >> -q;
-                if (f << -q == c) {
-                    return format(f, 0, buf, at);
-                }
-            }
-            return shortestRegular(q, c, buf, at);
-        }
-        return writeFinite(bits < 0, biasedExponent, fraction, P, Q_MIN, C_TINY, buf, pos);
+        return write(v, true, buf, pos);
     }
 
     /** {@link #write} by Schubfach alone, for tests and benchmarks of the two ways. */
     static int writeSchubfach(double v, byte[] buf, int pos) {
+        return write(v, false, buf, pos);
+    }
+
+    private static int write(double v, boolean zmij, byte[] buf, int pos) {
         long bits = Double.doubleToRawLongBits(v);
         int biasedExponent = (int) (bits >>> (P - 1)) & BIASED_EXPONENT_MASK;
         if (biasedExponent == BIASED_EXPONENT_MASK) {
             throw new IllegalArgumentException("not a finite double: " + v);
         }
-        return writeFinite(bits < 0, biasedExponent, bits & FRACTION_MASK, P, Q_MIN, C_TINY, buf, pos);
+        return writeFinite(bits < 0, biasedExponent, bits & FRACTION_MASK, P, Q_MIN, C_TINY, zmij, buf, pos);
     }
 
     /**
@@ -165,10 +148,11 @@ final class DoubleWriter {
      * Writes a finite number of a binary format, given by the fields of its encoding (fraction without
      * the hidden bit), its precision {@code p}, its smallest value 2^qMin, and cTiny, the subnormal
      * significands too short for the algorithm, which are scaled by 10 (3 for doubles, 8 for floats, as
-     * in the JDK); returns the index after the last byte written.
+     * in the JDK); returns the index after the last byte written. {@code zmij}: a double (p = 53) with a
+     * fraction takes Zmij's way to its digits.
      */
     static int writeFinite(boolean negative, int biasedExponent, long fraction, int p, int qMin, long cTiny,
-            byte[] buf, int pos) {
+            boolean zmij, byte[] buf, int pos) {
         int at = pos;
         if (negative) {
             buf[at++] = '-';
@@ -184,6 +168,9 @@ final class DoubleWriter {
                     // An integer below 2^p: its own digits are the shortest.
                     return format(f, 0, buf, at);
                 }
+            }
+            if (zmij && fraction != 0) {
+                return shortestRegular(q, c, buf, at);
             }
             // The smallest normal is a power of two too, but its neighbour below (a subnormal) is as far as the one above.
             return shortest(q, c, 0, fraction == 0 && biasedExponent != 1, buf, at);

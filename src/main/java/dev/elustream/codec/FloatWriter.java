@@ -37,6 +37,6 @@ final class FloatWriter {
         if (biasedExponent == BIASED_EXPONENT_MASK) {
             throw new IllegalArgumentException("not a finite float: " + v);
         }
-        return DoubleWriter.writeFinite(bits < 0, biasedExponent, bits & FRACTION_MASK, P, Q_MIN, C_TINY, buf, pos);
+        return DoubleWriter.writeFinite(bits < 0, biasedExponent, bits & FRACTION_MASK, P, Q_MIN, C_TINY, false, buf, pos);
     }
 }

@@ -246,27 +246,42 @@ public final class EmbeddedKafka implements AutoCloseable {
             newTopics.add(new NewTopic(t, partitions, (short) 1));
         }
         try (Admin admin = admin()) {
-            admin.createTopics(newTopics).values().forEach((name, f) -> {
-                try {
-                    f.get(30, TimeUnit.SECONDS);
-                } catch (ExecutionException e) {
-                    if (!(e.getCause() instanceof TopicExistsException)) {
-                        throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause(), e);
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException("cannot create topic " + name + ": " + e, e);
-                }
-            });
-            awaitLeaders(admin, partitions, topics);
+            createTopics(admin, newTopics);
         }
     }
 
+    /**
+     * Creates the topics through the admin client, a topic that exists already included, and returns
+     * once each partition's leader answers (see {@link #createTopics(int, String...)}); for a cluster
+     * of several brokers too.
+     */
+    public static void createTopics(Admin admin, List<NewTopic> topics) {
+        admin.createTopics(topics).values().forEach((name, f) -> {
+            try {
+                f.get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause(), e);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while creating " + name, e);
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot create topic " + name + ": " + e, e);
+            }
+        });
+        awaitLeaders(admin, topics);
+    }
+
     /** Until the leader answers ListOffsets for every partition: that is served by the partition's leader itself. */
-    private static void awaitLeaders(Admin admin, int partitions, String... topics) {
+    private static void awaitLeaders(Admin admin, List<NewTopic> newTopics) {
         Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
-        for (String t : topics) {
-            for (int p = 0; p < partitions; p++) {
-                request.put(new TopicPartition(t, p), OffsetSpec.latest());
+        String[] topics = new String[newTopics.size()];
+        for (int i = 0; i < topics.length; i++) {
+            NewTopic t = newTopics.get(i);
+            topics[i] = t.name();
+            for (int p = 0; p < t.numPartitions(); p++) {
+                request.put(new TopicPartition(t.name(), p), OffsetSpec.latest());
             }
         }
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

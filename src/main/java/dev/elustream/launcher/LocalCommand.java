@@ -100,10 +100,7 @@ final class LocalCommand {
             // Validate before starting anything.
             values.put(JobConfig.BOOTSTRAP_SERVERS, "127.0.0.1:0");
             JobConfig.fromMap(values);
-            EmbeddedKafka.requireFree(webPort, WEB_PORT_HINT);
-            if (metricsPort != null) {
-                EmbeddedKafka.requireFree(metricsPort, METRICS_PORT_HINT);
-            }
+            requireFree(webPort, metricsPort);
             int p = kafkaPort == null ? DEFAULT_KAFKA_PORT : port("kafka-port", kafkaPort);
             EmbeddedKafka.requireFree(p, "pass --kafka-port N (or --bootstrap-servers HOST:PORT to use a running Kafka)");
             out.println("Starting a Kafka broker on 127.0.0.1:" + p + " ...");
@@ -119,16 +116,21 @@ final class LocalCommand {
                     kafka.createTopics(1, config.controlTopic().get());
                 }
             }
-            EmbeddedKafka.requireFree(webPort, WEB_PORT_HINT);
-            if (metricsPort != null) {
-                EmbeddedKafka.requireFree(metricsPort, METRICS_PORT_HINT);
-            }
+            requireFree(webPort, metricsPort);
             return runJob(config, webPort, metricsPort, kafka != null, done, out, err);
         } finally {
             if (kafka != null) {
                 kafka.close();
             }
             done.countDown();
+        }
+    }
+
+    /** The web UI's and (if any) the metrics' port still free: checked before the broker starts, and again after. */
+    private static void requireFree(int webPort, Integer metricsPort) {
+        EmbeddedKafka.requireFree(webPort, WEB_PORT_HINT);
+        if (metricsPort != null) {
+            EmbeddedKafka.requireFree(metricsPort, METRICS_PORT_HINT);
         }
     }
 

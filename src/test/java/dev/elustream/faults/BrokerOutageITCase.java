@@ -15,8 +15,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -54,12 +52,8 @@ class BrokerOutageITCase {
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             EluJob.configure(env, config);
-            Configuration restarts = new Configuration();
             // What a production job has: retries for a while, so that an outage is ridden out.
-            restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-            restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 100);
-            restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(2));
-            env.configure(restarts);
+            TestJobs.restartOnFaults(env, 100, Duration.ofSeconds(2));
             // Unbounded, as in production: the job keeps running across the outage.
             TestJobs.build(env, config, KafkaConnectors.sourceBuilder(config).build());
             JobClient job = env.executeAsync(config.jobName());

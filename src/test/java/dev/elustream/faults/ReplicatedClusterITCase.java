@@ -30,7 +30,6 @@ import org.apache.flink.api.common.JobID;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.WebOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.minicluster.MiniCluster;
@@ -303,12 +302,8 @@ class ReplicatedClusterITCase {
 
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         EluJob.configure(env, config);
-        Configuration restarts = new Configuration();
         // What a production job has: retries for a while, so that a fault is ridden out.
-        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 60);
-        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofSeconds(1));
-        env.configure(restarts);
+        TestJobs.restartOnFaults(env, 60, Duration.ofSeconds(1));
         // Unbounded, as in production: the job keeps running through the fault.
         TestJobs.build(env, config, KafkaConnectors.sourceBuilder(config).build());
         JobClient job = env.executeAsync(config.jobName());

@@ -19,11 +19,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Random;
 import java.util.function.Predicate;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -164,7 +161,7 @@ class LiveParametersITCase {
         assertThat(start.rejected().get(1)).contains(prefix + "-control-0@3: the control record is not valid JSON");
         assertThat(start.endOffsets()).containsExactly(Map.entry(new TopicPartition(prefix + "-control", 0), 4L));
 
-        JobClient job = start(config);
+        JobClient job = TestJobs.submitPrepared(config);
         try (OutputReader out = new OutputReader(prefix + "-out")) {
             sendBatch(prefix, 90);
             Map<Long, double[]> alphas = new HashMap<>(Map.of(3L, new double[] {0.75, 0.5, 0.25, 1.5}));
@@ -190,17 +187,9 @@ class LiveParametersITCase {
     private JobClient start(String prefix) throws Exception {
         kafka.createTopics(PARALLELISM, prefix + "-in", prefix + "-out", prefix + "-dlq");
         kafka.createTopics(1, prefix + "-control");
-        return start(config(prefix));
+        return TestJobs.submitPrepared(config(prefix));
     }
 
-    private static JobClient start(JobConfig config) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        EluJob.prepare(env, config);
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
-        env.configure(noRestarts);
-        return env.executeAsync(config.jobName());
-    }
 
     private void sendBatch(String prefix, int count) throws Exception {
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();

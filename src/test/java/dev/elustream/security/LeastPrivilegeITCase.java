@@ -9,7 +9,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.elustream.job.ConfigException;
-import dev.elustream.job.EluJob;
 import dev.elustream.job.JobConfig;
 import dev.elustream.launcher.EmbeddedKafka;
 import dev.elustream.security.ReadmeAcls.Acl;
@@ -19,6 +18,7 @@ import dev.elustream.security.SecureJobs.Topics;
 import dev.elustream.testing.EluRecords;
 import dev.elustream.testing.KafkaTestSupport;
 import dev.elustream.testing.TestCertificates;
+import dev.elustream.testing.TestJobs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -28,11 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
@@ -64,10 +60,7 @@ class LeastPrivilegeITCase {
     private static final String SECRET_TOPIC = "someone-elses-topic";
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(SecureJobs.PARTITIONS)
-            .build());
+    static final MiniClusterExtension FLINK = SecureJobs.miniCluster();
 
     private static TestCertificates certs;
     private static EmbeddedKafka kafka;
@@ -152,7 +145,7 @@ class LeastPrivilegeITCase {
         // the default: the source reads the group's committed offsets first (DESCRIBE on the group)
         keys.put("starting-offsets", "committed");
 
-        JobClient job = submit(JobConfig.fromMap(keys));
+        JobClient job = TestJobs.submitPrepared(JobConfig.fromMap(keys));
         try {
             // alpha 0.5 on every record: the update was read from the control topic at submission
             EluRecords.verify(kafka.bootstrapServers(), topics.in(), topics.out(), topics.dlq(), topics.cases(),
@@ -169,7 +162,7 @@ class LeastPrivilegeITCase {
         Map<String, String> keys = jobKeys(kafka.saslSslBootstrapServers(), topics, "alo", client("elu-alo"));
         keys.put("delivery-guarantee", "at-least-once");
 
-        JobClient job = submit(JobConfig.fromMap(keys));
+        JobClient job = TestJobs.submitPrepared(JobConfig.fromMap(keys));
         try {
             // no failure, so no duplicate either; its idempotent producers need no IDEMPOTENT_WRITE
             EluRecords.verify(kafka.bootstrapServers(), topics.in(), topics.out(), topics.dlq(), topics.cases(),
@@ -240,7 +233,7 @@ class LeastPrivilegeITCase {
         keys.put("check-topics", "false");
 
         // restarts off, as a bounded restart strategy would end it; Flink's default restarts it for ever
-        Failure failure = SecureJobs.failure(() -> submit(JobConfig.fromMap(keys)).getJobExecutionResult().get());
+        Failure failure = SecureJobs.failure(() -> TestJobs.submitPrepared(JobConfig.fromMap(keys)).getJobExecutionResult().get());
 
         assertThat(failure.after()).isLessThan(FAST);
         assertThat(failure.chain()).contains("TopicAuthorizationException: Not authorized to access topics: ["
@@ -302,16 +295,6 @@ class LeastPrivilegeITCase {
 
     private static Map<String, String> client(String user) {
         return saslSsl(user, PASSWORD, certs.caTruststore().asTruststore());
-    }
-
-    /** What the job's main does before env.execute, then submitted with restarts off. */
-    private static JobClient submit(JobConfig config) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-        EluJob.prepare(env, config);
-        Configuration noRestarts = new Configuration();
-        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
-        env.configure(noRestarts);
-        return env.executeAsync(config.jobName());
     }
 
     /** Until the group's committed offsets reach the input's end: the job's commits on checkpoints went through. */

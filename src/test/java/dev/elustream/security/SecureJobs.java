@@ -17,7 +17,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -39,6 +41,14 @@ final class SecureJobs {
     static final int MAX_DIMENSION = 64;
 
     private SecureJobs() {}
+
+    /** A mini cluster with a slot per partition, for one secured job at a time. */
+    static MiniClusterExtension miniCluster() {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setNumberTaskManagers(1)
+                .setNumberSlotsPerTaskManager(PARTITIONS)
+                .build());
+    }
 
     /** The three topics of a job named {@code name}, created; input records produced to the first. */
     record Topics(String in, String out, String dlq, List<Case> cases, Map<Integer, RecordMetadata> positions) {}

@@ -18,7 +18,6 @@ import dev.elustream.testing.EluRecords;
 import dev.elustream.testing.TestCertificates;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,10 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class SecurityMutualTlsITCase {
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(SecureJobs.PARTITIONS)
-            .build());
+    static final MiniClusterExtension FLINK = SecureJobs.miniCluster();
 
     private static TestCertificates certs;
     private static EmbeddedKafka kafka;

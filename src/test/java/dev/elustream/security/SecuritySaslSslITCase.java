@@ -19,7 +19,6 @@ import dev.elustream.testing.EluRecords.Case;
 import dev.elustream.testing.TestCertificates;
 import java.time.Duration;
 import java.util.Map;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,10 +36,7 @@ class SecuritySaslSslITCase {
     private static final String PASSWORD = "scram-pw-4f9c2e";
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1)
-            .setNumberSlotsPerTaskManager(SecureJobs.PARTITIONS)
-            .build());
+    static final MiniClusterExtension FLINK = SecureJobs.miniCluster();
 
     private static TestCertificates certs;
     private static EmbeddedKafka kafka;

@@ -2,6 +2,7 @@ package dev.elustream.testing;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.elustream.launcher.EmbeddedKafka;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -32,13 +33,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.ListTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Node;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.TopicPartitionInfo;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.utils.Utils;
 
 /**
@@ -265,32 +263,7 @@ public final class KafkaCluster implements AutoCloseable {
         for (String t : topics) {
             newTopics.add(new NewTopic(t, partitions, (short) BROKER_IDS.size()).configs(configs));
         }
-        admin.createTopics(newTopics).values().forEach((name, f) -> {
-            try {
-                f.get(30, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof TopicExistsException)) {
-                    throw new IllegalStateException("cannot create topic " + name + ": " + e.getCause(), e);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while creating " + name, e);
-            } catch (TimeoutException e) {
-                throw new IllegalStateException("cannot create topic " + name + ": " + e, e);
-            }
-        });
-        // ListOffsets is served by each partition's leader itself: a producer started right after
-        // creation could otherwise meet a partition whose leader does not know it yet.
-        Map<TopicPartition, OffsetSpec> request = new LinkedHashMap<>();
-        for (String t : topics) {
-            for (int p = 0; p < partitions; p++) {
-                request.put(new TopicPartition(t, p), OffsetSpec.latest());
-            }
-        }
-        poll(Duration.ofSeconds(30), "leaders for " + String.join(", ", topics), () -> {
-            admin.listOffsets(request).all().get(10, TimeUnit.SECONDS);
-            return true;
-        });
+        EmbeddedKafka.createTopics(admin, newTopics);
         poll(Duration.ofSeconds(30), "three in-sync replicas for every partition of " + String.join(", ", topics),
                 () -> describe(List.of(topics)).values().stream()
                         .flatMap(d -> d.partitions().stream())

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -85,7 +84,7 @@ public final class PrometheusServer implements AutoCloseable {
         config.append(String.join(", ", targets.stream().map(t -> "'" + t + "'").toList())).append("]\n");
         Path configFile = dir.resolve("prometheus.yml");
         Files.writeString(configFile, config, UTF_8);
-        int port = freePort();
+        int port = Ports.free();
         Path log = dir.resolve("prometheus.log");
         Process p = new ProcessBuilder(binary("prometheus").toString(),
                 "--config.file=" + configFile,
@@ -181,11 +180,6 @@ public final class PrometheusServer implements AutoCloseable {
         return Map.entry(p.exitValue(), out);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Override
     public void close() throws IOException {

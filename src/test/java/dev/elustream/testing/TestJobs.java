@@ -6,12 +6,14 @@ import dev.elustream.job.EluJob;
 import dev.elustream.job.EluPipeline;
 import dev.elustream.job.JobConfig;
 import dev.elustream.job.KafkaConnectors;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /** The job as production wires it, for tests on a mini cluster: config, environment, Kafka pipeline. */
@@ -49,10 +51,31 @@ public final class TestJobs {
     public static StreamExecutionEnvironment environment(JobConfig config) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         EluJob.configure(env, config);
+        noRestarts(env);
+        return env;
+    }
+
+    /** What the job's main does before env.execute ({@link EluJob#prepare}), submitted with restarts off. */
+    public static JobClient submitPrepared(JobConfig config) throws Exception {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        EluJob.prepare(env, config);
+        noRestarts(env);
+        return env.executeAsync(config.jobName());
+    }
+
+    /** Fixed-delay restarts, as a production job has them, so that a fault is ridden out. */
+    public static void restartOnFaults(StreamExecutionEnvironment env, int attempts, Duration delay) {
+        Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, attempts);
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, delay);
+        env.configure(restarts);
+    }
+
+    private static void noRestarts(StreamExecutionEnvironment env) {
         Configuration noRestarts = new Configuration();
         noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
         env.configure(noRestarts);
-        return env;
     }
 
     /**
