@@ -629,6 +629,10 @@ final class FeatureVectorJsonParser {
     private static final byte[] TRUE = {'t', 'r', 'u', 'e'};
     private static final byte[] FALSE = {'f', 'a', 'l', 's', 'e'};
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
+    /** 10^count, by which the digits read so far move up for count more. */
+    private static final long[] FRACTION_SCALE = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000};
+    /** Eight ASCII '0'. */
+    private static final long ASCII_ZEROS = 0x3030_3030_3030_3030L;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static {
@@ -957,11 +961,23 @@ final class FeatureVectorJsonParser {
             integer = false;
             i++;
             int fractionFrom = i;
-            // Long fractions (17-digit doubles) eight digits at a time.
-            long chunk;
-            while (i + 8 <= n && isEightDigits(chunk = (long) LONGS.get(v, i))) {
-                m = m * 100_000_000L + eightDigitsValue(chunk);
-                i += 8;
+            // The fraction eight bytes at a time: whole chunks of digits, then the digits that begin the
+            // last chunk, without a loop over them (a 17-digit double's fraction has 15 or 16 digits).
+            while (i + 8 <= n) {
+                long chunk = (long) LONGS.get(v, i);
+                int count = leadingDigits(chunk);
+                if (count == 8) {
+                    m = m * 100_000_000L + eightDigitsValue(chunk);
+                    i += 8;
+                    continue;
+                }
+                if (count > 0) {
+                    // The count digits as the last of eight, zeros before them.
+                    m = m * FRACTION_SCALE[count] + eightDigitsValue(
+                            chunk << (8 * (8 - count)) | ASCII_ZEROS >>> (8 * count));
+                    i += count;
+                }
+                break;
             }
             while (i < n && (b = v[i]) >= '0' && b <= '9') {
                 m = 10 * m + (b - '0');
@@ -1031,6 +1047,12 @@ final class FeatureVectorJsonParser {
             nonPositive++;
         }
         return i;
+    }
+
+    /** How many of the bytes of {@code chunk} (read little-endian), from its first, are ASCII digits. */
+    static int leadingDigits(long chunk) {
+        long notDigits = (chunk + 0x4646_4646_4646_4646L | chunk - 0x3030_3030_3030_3030L) & 0x8080_8080_8080_8080L;
+        return Long.numberOfTrailingZeros(notDigits) >>> 3;
     }
 
     /** Whether all eight bytes of {@code chunk} (read little-endian) are ASCII digits. */

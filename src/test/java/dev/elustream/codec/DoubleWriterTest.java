@@ -280,4 +280,25 @@ class DoubleWriterTest {
             }
         }
     }
+    @Test
+    void leadingDigitsStopsAtTheFirstNonDigitByteWhateverFollowsIt() {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+        for (int position = 0; position < 8; position++) {
+            for (int b = 0; b < 256; b++) {
+                if (b >= '0' && b <= '9') {
+                    continue;
+                }
+                for (int trial = 0; trial < 20; trial++) {
+                    long chunk = random.nextLong();
+                    for (int d = 0; d < position; d++) {
+                        chunk = chunk & ~(0xFFL << (8 * d)) | (long) ('0' + random.nextInt(10)) << (8 * d);
+                    }
+                    chunk = chunk & ~(0xFFL << (8 * position)) | (long) b << (8 * position);
+                    assertThat(FeatureVectorJsonParser.leadingDigits(chunk)).as("byte %s at %s in %s", b, position,
+                            Long.toHexString(chunk)).isEqualTo(position);
+                }
+            }
+        }
+        assertThat(FeatureVectorJsonParser.leadingDigits(0x3938_3736_3534_3332L)).isEqualTo(8);
+    }
 }

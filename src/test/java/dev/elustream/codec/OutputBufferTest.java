@@ -62,6 +62,9 @@ class OutputBufferTest {
             assertThat(s.length()).isLessThanOrEqualTo(OutputBuffer.MAX_DOUBLE_LENGTH);
             assertThat(Double.doubleToRawLongBits(Double.parseDouble(s))).as(s).isEqualTo(Double.doubleToRawLongBits(d));
             assertThat(s).as("JSON number").matches("-?(0|[1-9][0-9]*)\\.[0-9]+(E-?[0-9]+)?");
+            if (i % 2 == 1 && Math.abs(d) < 1e7) {
+                assertThat(s).as("an integer below 10^7 is plain").isEqualTo((long) d + ".0");
+            }
         }
     }
 

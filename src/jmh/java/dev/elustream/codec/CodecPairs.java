@@ -1,0 +1,170 @@
+package dev.elustream.codec;
+
+import dev.elustream.math.KernelBench;
+import java.io.File;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.Method;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Random;
+import java.util.SplittableRandom;
+
+/**
+ * The JSON codec of two builds timed in pairs in one JVM: {@code EluJsonTransformer.transform} (mode
+ * both, ELU alpha 1) of a baseline jar against that of a current jar, each jar in a class loader of its
+ * own, on the records of {@link JsonCodecBench} (same seed and sizes; numbers LONG and SHORT as there, or
+ * SIX: with exactly six decimals, as {@code throughput.sh --numbers six} writes them). Each pair transforms the
+ * same records once with each build, back to back, the order drawn at random; the figure is the median
+ * over the pairs of the ratio current / baseline, after as many pairs of warm-up. Why pairs: on these
+ * shared machines one JMH run's time drifts by 30% from the next, more than most changes; the two halves
+ * of a pair run within milliseconds of each other and see the same machine.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp target/benchmarks.jar dev.elustream.codec.CodecPairs \
+ *     BASELINE.jar CURRENT.jar [LONG|SHORT|SIX] [SIZE] [PAIRS]
+ * </pre>
+ *
+ * The jars are benchmark jars ({@code mvn -o -q -Pbench package}, or the ones {@code compare.sh}
+ * leaves in {@code target/bench/compare/}): anything with the codec and its dependencies whose
+ * {@code EluJsonTransformer} has the public constructor (activation, OutputMode, dimension,
+ * maxDimension), which every build since the JSON codec has.
+ */
+public final class CodecPairs {
+
+    private static final int TOTAL_ELEMENTS = 65_536;
+    /** Elements a half of a pair transforms: about 2 ms of work. */
+    private static final int ELEMENTS_PER_HALF = 16_384;
+
+    private CodecPairs() {}
+
+    public static void main(String[] args) throws Exception {
+        if (args.length < 2) {
+            throw new IllegalArgumentException("usage: CodecPairs BASELINE.jar CURRENT.jar [LONG|SHORT|SIX] [SIZE] [PAIRS]");
+        }
+        String numbers = args.length > 2 ? args[2] : "LONG";
+        int size = args.length > 3 ? Integer.parseInt(args[3]) : 64;
+        int pairs = args.length > 4 ? Integer.parseInt(args[4]) : 2_000;
+        if (!numbers.equals("LONG") && !numbers.equals("SHORT") && !numbers.equals("SIX")) {
+            throw new IllegalArgumentException("numbers must be LONG, SHORT or SIX, got '" + numbers + "'");
+        }
+        byte[][] records = records(numbers, size);
+        Codec baseline = new Codec(new File(args[0]));
+        Codec current = new Codec(new File(args[1]));
+        int perHalf = Math.max(1, ELEMENTS_PER_HALF / size);
+        long bytesBaseline = 0;
+        long bytesCurrent = 0;
+        for (byte[] record : records) {
+            bytesBaseline += baseline.transform(record).length;
+            bytesCurrent += current.transform(record).length;
+        }
+
+        double[] b = new double[pairs];
+        double[] c = new double[pairs];
+        SplittableRandom random = new SplittableRandom(7);
+        int next = 0;
+        long sink = 0;
+        for (int pair = -pairs; pair < pairs; pair++) {
+            boolean baselineFirst = random.nextBoolean();
+            int from = next;
+            next = (next + perHalf) % records.length;
+            for (int half = 0; half < 2; half++) {
+                Codec codec = (half == 0) == baselineFirst ? baseline : current;
+                long start = System.nanoTime();
+                for (int r = 0; r < perHalf; r++) {
+                    sink += codec.transform(records[(from + r) % records.length]).length;
+                }
+                double nsPerRecord = (System.nanoTime() - start) / (double) perHalf;
+                if (pair >= 0) {
+                    (codec == baseline ? b : c)[pair] = nsPerRecord;
+                }
+            }
+        }
+        if (sink == 0) {
+            throw new IllegalStateException("no bytes written");
+        }
+        double[] ratios = new double[pairs];
+        for (int i = 0; i < pairs; i++) {
+            ratios[i] = c[i] / b[i];
+        }
+        Arrays.sort(b);
+        Arrays.sort(c);
+        Arrays.sort(ratios);
+        System.out.printf(Locale.ROOT, "%s size %d, %d pairs of %d records: baseline %.0f ns a record (%d B out),"
+                + " current %.0f ns (%d B out), medians; current / baseline of a pair: median %.3f, quartiles %.3f-%.3f%n",
+                numbers, size, pairs, perHalf, b[pairs / 2], bytesBaseline / records.length,
+                c[pairs / 2], bytesCurrent / records.length, ratios[pairs / 2], ratios[pairs / 4], ratios[3 * pairs / 4]);
+    }
+
+    /** JsonCodecBench's records: its seed, vectors and number forms. */
+    private static byte[][] records(String numbers, int size) {
+        Random random = new Random(42);
+        byte[][] records = new byte[TOTAL_ELEMENTS / size][];
+        for (int r = 0; r < records.length; r++) {
+            double[] x = KernelBench.mixedSigns(size, random);
+            if (numbers.equals("SHORT")) {
+                for (int i = 0; i < size; i++) {
+                    x[i] = Math.round(x[i] * 4.0) / 4.0;
+                }
+            }
+            StringBuilder json = new StringBuilder("{\"id\":\"sensor-00042\",\"features\":[");
+            for (int i = 0; i < size; i++) {
+                if (i > 0) {
+                    json.append(',');
+                }
+                if (numbers.equals("SIX")) {
+                    json.append(String.format(Locale.ROOT, "%.6f", x[i]));
+                } else {
+                    json.append(x[i]);
+                }
+            }
+            records[r] = json.append("],\"ts\":1764258000000}").toString().getBytes(StandardCharsets.UTF_8);
+        }
+        return records;
+    }
+
+    /** One build's transformer, loaded from its jar apart from every other class here. */
+    private static final class Codec {
+        private final Object transformer;
+        private final Method transform;
+
+        Codec(File jar) throws Exception {
+            if (!jar.isFile()) {
+                throw new IllegalArgumentException("not a file: " + jar);
+            }
+            ClassLoader loader = new URLClassLoader(new URL[] {jar.toURI().toURL()}, ClassLoader.getPlatformClassLoader());
+            Class<?> kind = loader.loadClass("dev.elustream.math.ActivationKind");
+            Class<?> activations = loader.loadClass("dev.elustream.math.Activations");
+            Class<?> mode = loader.loadClass("dev.elustream.codec.OutputMode");
+            Object elu = activations.getMethod("of", kind, double.class).invoke(null, enumConstant(kind, "ELU"), 1.0);
+            Class<?> transformerClass = loader.loadClass("dev.elustream.codec.EluJsonTransformer");
+            Object made = null;
+            for (Constructor<?> constructor : transformerClass.getConstructors()) {
+                Class<?>[] types = constructor.getParameterTypes();
+                if (types.length == 4 && types[0].isInstance(elu) && types[1] == mode) {
+                    made = constructor.newInstance(elu, enumConstant(mode, "BOTH"), 0, 65_536);
+                }
+            }
+            if (made == null) {
+                throw new IllegalArgumentException(jar + ": no EluJsonTransformer(activation, OutputMode, int, int)");
+            }
+            transformer = made;
+            transform = transformerClass.getMethod("transform", byte[].class);
+        }
+
+        byte[] transform(byte[] record) throws Exception {
+            return (byte[]) transform.invoke(transformer, (Object) record);
+        }
+
+        private static Object enumConstant(Class<?> type, String name) {
+            for (Object constant : type.getEnumConstants()) {
+                if (((Enum<?>) constant).name().equals(name)) {
+                    return constant;
+                }
+            }
+            throw new IllegalArgumentException(type + " has no " + name);
+        }
+    }
+}
