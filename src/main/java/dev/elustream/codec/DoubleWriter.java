@@ -66,6 +66,11 @@ final class DoubleWriter {
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
+    /** Eight ASCII '0', the first in the lowest byte. */
+    private static final long ASCII_ZEROS = 0x3030_3030_3030_3030L;
+    /** "0.000000" as a little-endian long: "0.", then zeros enough for any -3 < point <= 0. */
+    private static final long ZERO_POINT_ZEROS = ASCII_ZEROS & ~0xFF00L | (long) '.' << 8;
+
     /** "00", "01", ..., "99", two bytes each. */
     private static final byte[] DIGIT_PAIRS = new byte[200];
 
@@ -131,7 +136,7 @@ final class DoubleWriter {
         boolean up = Long.compareUnsigned(fractional + halfUlp, fractional) < 0;
         boolean down = Long.compareUnsigned(halfUlp, fractional) > 0;
         if (up || down) {
-            return format(up ? integral + 1 : integral, k + 1, buf, pos);
+            return formatRegular(up ? integral + 1 : integral, k + 1, buf, pos);
         }
         // The last digit, the fractional part times 10 rounded to nearest; a tie (only 2.5) to even.
         long tenths = fractional * 10;
@@ -141,7 +146,73 @@ final class DoubleWriter {
         if (fractional == 1L << 62) {
             digit = 2;
         }
-        return format(integral * 10 + digit, k, buf, pos);
+        return formatRegular(integral * 10 + digit, k, buf, pos);
+    }
+
+    /**
+     * {@link #format} for what {@link #shortestRegular} finds, f of 15 to 17 digits (10^14 <= f < 10^17):
+     * the number of digits by two comparisons, the digits in three pieces at fixed places, and the
+     * trailing zeros counted in the pieces' bytes rather than looked for one by one.
+     */
+    private static int formatRegular(long f, int e, byte[] buf, int pos) {
+        int len = f >= 10_000_000_000_000_000L ? 17 : f >= 1_000_000_000_000_000L ? 16 : 15;
+        int point = len + e;
+        if (0 < point && point <= 7) {
+            return format(f, e, buf, pos);
+        }
+        if (point <= 0 && point > -3) {
+            // 0.[zeros]digits
+            int zeros = -point;
+            LONGS.set(buf, pos, ZERO_POINT_ZEROS);
+            int start = pos + 2 + zeros;
+            return start + len - writeDigits15To17(f, len, buf, start);
+        }
+        // d.dddEn: the digits at pos+1, the first moves to pos and the point takes its place.
+        int trailingZeros = writeDigits15To17(f, len, buf, pos + 1);
+        buf[pos] = buf[pos + 1];
+        buf[pos + 1] = '.';
+        int end = pos + 1 + len - trailingZeros;
+        if (end == pos + 2) {
+            buf[end++] = '0';
+        }
+        return writeExponent(point - 1, buf, end);
+    }
+
+    /**
+     * Writes the len digits of f (10^(len-1) <= f < 10^len, len 15 to 17) at pos and returns how many of
+     * them are trailing zeros (at most len - 1); like {@link #writeDigits}, it may write up to 7 bytes
+     * after them.
+     */
+    private static int writeDigits15To17(long f, int len, byte[] buf, int pos) {
+        long high = f / 100_000_000;
+        int low = (int) (f - high * 100_000_000);
+        long lowDigits = eightDigits(low);
+        long highDigits;
+        int lowAt;
+        if (len == 17) {
+            int first = (int) (high / 100_000_000);
+            highDigits = eightDigits((int) (high - first * 100_000_000L));
+            buf[pos] = (byte) ('0' + first);
+            LONGS.set(buf, pos + 1, highDigits);
+            lowAt = pos + 9;
+        } else {
+            highDigits = eightDigits((int) high);
+            if (len == 15) {
+                highDigits >>>= 8; // drop the leading zero
+            }
+            LONGS.set(buf, pos, highDigits);
+            lowAt = pos + len - 8;
+        }
+        LONGS.set(buf, lowAt, lowDigits);
+        if (low != 0) {
+            // The last digit is in the highest byte: zero bytes above the first non-'0' are trailing zeros.
+            return Long.numberOfLeadingZeros(lowDigits - ASCII_ZEROS) >>> 3;
+        }
+        long highValue = highDigits - (len == 15 ? ASCII_ZEROS >>> 8 : ASCII_ZEROS);
+        if (highValue == 0) {
+            return 16; // len 17: a digit and sixteen zeros
+        }
+        return 8 + (Long.numberOfLeadingZeros(highValue) >>> 3) - (len == 15 ? 1 : 0);
     }
 
     /**
@@ -298,8 +369,12 @@ final class DoubleWriter {
         } else {
             end = trimZeros(buf, pos + 2, pos + 1 + len);
         }
+        return writeExponent(point - 1, buf, end);
+    }
+
+    /** Writes E and the exponent at end; returns the index after it. */
+    private static int writeExponent(int exponent, byte[] buf, int end) {
         buf[end++] = 'E';
-        int exponent = point - 1;
         if (exponent < 0) {
             buf[end++] = '-';
             exponent = -exponent;
