@@ -381,21 +381,10 @@ final class FeatureVectorJsonParser {
             throw new VectorRejectedException(
                     RejectKind.EMPTY, "value is empty: expected a JSON object with a 'features' array");
         }
-        Utf8.check(value);
-        if (value.length >= 3 && (value[0] & 0xFF) == 0xEF && (value[1] & 0xFF) == 0xBB && (value[2] & 0xFF) == 0xBF) {
-            throw new VectorRejectedException(
-                    RejectKind.BYTE_ORDER_MARK, "value starts with a UTF-8 byte-order mark; JSON values must not have one");
-        }
-        // Jackson guesses UTF-16/32 from NUL bytes among the first four, and would then read valid
-        // UTF-8 as something else. A NUL byte is never valid JSON (raw control characters are not
-        // allowed even in strings), so reject it here and keep Jackson on its UTF-8 path.
-        for (int i = 0; i < Math.min(4, value.length); i++) {
-            if (value[i] == 0) {
-                throw new VectorRejectedException(
-                        RejectKind.INVALID_JSON, "value is not valid JSON: NUL byte (0x00) at offset " + i);
-            }
-        }
         if (fastPath) {
+            // The scanner reads only well-formed UTF-8 (bytes above ASCII only in strings, each sequence
+            // checked there), so what it reads needs no check of the whole value first; what it does not
+            // read gets every check below, in their order.
             boolean read;
             try {
                 read = fastScan(value);
@@ -409,6 +398,20 @@ final class FeatureVectorJsonParser {
                 return;
             }
             resetRecord();
+        }
+        Utf8.check(value);
+        if (value.length >= 3 && (value[0] & 0xFF) == 0xEF && (value[1] & 0xFF) == 0xBB && (value[2] & 0xFF) == 0xBF) {
+            throw new VectorRejectedException(
+                    RejectKind.BYTE_ORDER_MARK, "value starts with a UTF-8 byte-order mark; JSON values must not have one");
+        }
+        // Jackson guesses UTF-16/32 from NUL bytes among the first four, and would then read valid
+        // UTF-8 as something else. A NUL byte is never valid JSON (raw control characters are not
+        // allowed even in strings), so reject it here and keep Jackson on its UTF-8 path.
+        for (int i = 0; i < Math.min(4, value.length); i++) {
+            if (value[i] == 0) {
+                throw new VectorRejectedException(
+                        RejectKind.INVALID_JSON, "value is not valid JSON: NUL byte (0x00) at offset " + i);
+            }
         }
         int namesBefore = json.canonicalNames();
         try {
@@ -1182,7 +1185,13 @@ final class FeatureVectorJsonParser {
                 if (i < 0) {
                     return NO;
                 }
-            } else if (b >= 0 && b < 0x20) {
+            } else if (b < 0) {
+                // Not ASCII: the whole value's UTF-8 is checked only when the scanner gives up, so here.
+                i = Utf8.sequenceEnd(v, i, n);
+                if (i < 0) {
+                    return NO;
+                }
+            } else if (b < 0x20) {
                 return NO;
             } else {
                 i++;

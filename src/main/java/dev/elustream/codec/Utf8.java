@@ -39,6 +39,19 @@ final class Utf8 {
         }
     }
 
+    /**
+     * The index after the well-formed multi-byte sequence that starts at {@code start} (a byte with its
+     * high bit set) and ends before {@code to}, or -1 if it is malformed: for scanners that pass over
+     * strings byte by byte and leave the reason to {@link #check}.
+     */
+    static int sequenceEnd(byte[] bytes, int start, int to) {
+        try {
+            return checkSequence(bytes, start, to);
+        } catch (VectorRejectedException e) {
+            return -1;
+        }
+    }
+
     private static void check(byte[] bytes, int from, int to) throws VectorRejectedException {
         int i = from;
         while (i < to) {

@@ -152,6 +152,48 @@ class FeatureVectorJsonParserFastPathTest {
     }
 
     @Test
+    void readsWellFormedUtf8InStringsAndLeavesEveryMalformedSequenceToTheWholeValueCheck() {
+        FeatureVectorJsonParser withFastPath = Config.DEFAULT.parser(true);
+        FeatureVectorJsonParser jacksonOnly = Config.DEFAULT.parser(false);
+        // two-, three- and four-byte characters, the first and last of each length, in a value and a name
+        int[][] wellFormed = {{0xC2, 0x80}, {0xDF, 0xBF}, {0xE0, 0xA0, 0x80}, {0xED, 0x9F, 0xBF}, {0xEF, 0xBF, 0xBF},
+            {0xF0, 0x90, 0x80, 0x80}, {0xF4, 0x8F, 0xBF, 0xBF}};
+        for (int[] sequence : wellFormed) {
+            for (String template : List.of("{\"s\":\"a%sb\",\"features\":[1,-2]}", "{\"%s\":0,\"features\":[1,-2]}")) {
+                byte[] value = withSequence(template, sequence);
+                long before = withFastPath.fastRecords();
+                assertThat(outcome(withFastPath, value)).as(text(value)).isEqualTo(outcome(jacksonOnly, value))
+                        .startsWith("accept");
+                assertThat(withFastPath.fastRecords()).as("fast path for %s", text(value)).isEqualTo(before + 1);
+            }
+        }
+        // overlong, surrogate, above U+10FFFF, stray continuation, C0/C1, F5+, cut off by the quote, by the end
+        int[][] malformed = {{0xC0, 0x80}, {0xC1, 0xBF}, {0xE0, 0x9F, 0xBF}, {0xED, 0xA0, 0x80}, {0xF0, 0x8F, 0xBF, 0xBF},
+            {0xF4, 0x90, 0x80, 0x80}, {0x80}, {0xBF}, {0xF5, 0x80, 0x80, 0x80}, {0xFF}, {0xE2, 0x82}, {0xF0, 0x9F, 0x98}};
+        for (int[] sequence : malformed) {
+            for (String template : List.of("{\"s\":\"a%s\",\"features\":[1,-2]}", "{\"features\":[1,-2],\"s\":\"%s")) {
+                byte[] value = withSequence(template, sequence);
+                String outcome = outcome(jacksonOnly, value);
+                assertThat(outcome).as(text(value)).startsWith("reject INVALID_UTF8: value is not valid UTF-8");
+                assertThat(outcome(withFastPath, value)).as(text(value)).isEqualTo(outcome);
+            }
+        }
+        assertThat(withFastPath.fastFailures()).isZero();
+    }
+
+    /** The template's UTF-8 bytes with the sequence's bytes in place of its one %s. */
+    private static byte[] withSequence(String template, int[] sequence) {
+        byte[] before = utf8(template.substring(0, template.indexOf("%s")));
+        byte[] after = utf8(template.substring(template.indexOf("%s") + 2));
+        byte[] value = Arrays.copyOf(before, before.length + sequence.length + after.length);
+        for (int k = 0; k < sequence.length; k++) {
+            value[before.length + k] = (byte) sequence[k];
+        }
+        System.arraycopy(after, 0, value, before.length + sequence.length, after.length);
+        return value;
+    }
+
+    @Test
     void leavesEscapedNamesAndSurrogateEscapesToJackson() {
         FeatureVectorJsonParser withFastPath = Config.DEFAULT.parser(true);
         FeatureVectorJsonParser jacksonOnly = Config.DEFAULT.parser(false);
