@@ -24,8 +24,10 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp target/benchmarks.jar dev.elustream.codec.CodecPairs \
- *     BASELINE.jar CURRENT.jar [LONG|SHORT|SIX] [SIZE] [PAIRS]
+ *     BASELINE.jar CURRENT.jar [LONG|SHORT|SIX] [SIZE] [PAIRS] [float32]
  * </pre>
+ *
+ * {@code float32}: both builds with {@code precision=float32} (builds since it exists).
  *
  * The jars are benchmark jars ({@code mvn -o -q -Pbench package}, or the ones {@code compare.sh}
  * leaves in {@code target/bench/compare/}): anything with the codec and its dependencies whose
@@ -42,17 +44,18 @@ public final class CodecPairs {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            throw new IllegalArgumentException("usage: CodecPairs BASELINE.jar CURRENT.jar [LONG|SHORT|SIX] [SIZE] [PAIRS]");
+            throw new IllegalArgumentException("usage: CodecPairs BASELINE.jar CURRENT.jar [LONG|SHORT|SIX] [SIZE] [PAIRS] [float32]");
         }
         String numbers = args.length > 2 ? args[2] : "LONG";
         int size = args.length > 3 ? Integer.parseInt(args[3]) : 64;
         int pairs = args.length > 4 ? Integer.parseInt(args[4]) : 2_000;
+        boolean float32 = args.length > 5 && args[5].equals("float32");
         if (!numbers.equals("LONG") && !numbers.equals("SHORT") && !numbers.equals("SIX")) {
             throw new IllegalArgumentException("numbers must be LONG, SHORT or SIX, got '" + numbers + "'");
         }
         byte[][] records = records(numbers, size);
-        Codec baseline = new Codec(new File(args[0]));
-        Codec current = new Codec(new File(args[1]));
+        Codec baseline = new Codec(new File(args[0]), float32);
+        Codec current = new Codec(new File(args[1]), float32);
         int perHalf = Math.max(1, ELEMENTS_PER_HALF / size);
         long bytesBaseline = 0;
         long bytesCurrent = 0;
@@ -92,9 +95,9 @@ public final class CodecPairs {
         Arrays.sort(b);
         Arrays.sort(c);
         Arrays.sort(ratios);
-        System.out.printf(Locale.ROOT, "%s size %d, %d pairs of %d records: baseline %.0f ns a record (%d B out),"
+        System.out.printf(Locale.ROOT, "%s%s size %d, %d pairs of %d records: baseline %.0f ns a record (%d B out),"
                 + " current %.0f ns (%d B out), medians; current / baseline of a pair: median %.3f, quartiles %.3f-%.3f%n",
-                numbers, size, pairs, perHalf, b[pairs / 2], bytesBaseline / records.length,
+                numbers, float32 ? " float32" : "", size, pairs, perHalf, b[pairs / 2], bytesBaseline / records.length,
                 c[pairs / 2], bytesCurrent / records.length, ratios[pairs / 2], ratios[pairs / 4], ratios[3 * pairs / 4]);
     }
 
@@ -130,7 +133,7 @@ public final class CodecPairs {
         private final Object transformer;
         private final Method transform;
 
-        Codec(File jar) throws Exception {
+        Codec(File jar, boolean float32) throws Exception {
             if (!jar.isFile()) {
                 throw new IllegalArgumentException("not a file: " + jar);
             }
@@ -143,12 +146,17 @@ public final class CodecPairs {
             Object made = null;
             for (Constructor<?> constructor : transformerClass.getConstructors()) {
                 Class<?>[] types = constructor.getParameterTypes();
-                if (types.length == 4 && types[0].isInstance(elu) && types[1] == mode) {
+                if (!float32 && types.length == 4 && types[0].isInstance(elu) && types[1] == mode) {
                     made = constructor.newInstance(elu, enumConstant(mode, "BOTH"), 0, 65_536);
+                } else if (float32 && types.length == 7 && types[0].isInstance(elu) && types[1] == mode) {
+                    Object fields = types[5].getMethod("defaults").invoke(null);
+                    made = constructor.newInstance(elu, enumConstant(mode, "BOTH"), false, 0, 65_536, fields,
+                            enumConstant(types[6], "FLOAT32"));
                 }
             }
             if (made == null) {
-                throw new IllegalArgumentException(jar + ": no EluJsonTransformer(activation, OutputMode, int, int)");
+                throw new IllegalArgumentException(jar + ": no EluJsonTransformer(activation, OutputMode, int, int)"
+                        + (float32 ? " with fields and precision" : ""));
             }
             transformer = made;
             transform = transformerClass.getMethod("transform", byte[].class);

@@ -1538,11 +1538,11 @@ final class FeatureVectorJsonParser {
      *     f(x) = x above 0): then it is written as the input's own number token, which reads back as
      *     exactly that double, instead of being formatted again
      * @param float32 whether every number is rounded to float and written as the shortest text that
-     *     reads back as that float (then no token is copied)
+     *     reads back as that float (then a positive value's token is copied only where it is that text)
      */
     void write(OutputBuffer out, byte[] value, double[] values, @Nullable double[] derivatives,
             @Nullable double[] alphaGradients, boolean copyPositives, boolean float32) {
-        writeContainer(out, root, value, values, derivatives, alphaGradients, copyPositives && !float32, float32);
+        writeContainer(out, root, value, values, derivatives, alphaGradients, copyPositives, float32);
     }
 
     private void writeContainer(OutputBuffer out, Node node, byte[] value, double[] values,
@@ -1617,11 +1617,16 @@ final class FeatureVectorJsonParser {
             double d = values[i];
             if (input != null && d > 0.0) {
                 // The token reads back as d: d is what it parsed to. An integer token gets ".0", so that
-                // every number written stays a JSON fraction, as a formatted double is (3 -> 3.0).
+                // every number written stays a JSON fraction, as a formatted double is (3 -> 3.0). For
+                // float32, only a token that is already the shortest text of d's float.
                 int start = tokens[2 * i];
                 int end = tokens[2 * i + 1];
-                if (start < 0) {
-                    out.appendDouble(d);
+                if (start < 0 || float32 && !isShortestFloatText(input, start, end >= 0 ? end : ~end)) {
+                    if (float32) {
+                        out.appendFloat((float) d);
+                    } else {
+                        out.appendDouble(d);
+                    }
                 } else if (end >= 0) {
                     out.append(input, start, end - start);
                 } else {
@@ -1635,6 +1640,55 @@ final class FeatureVectorJsonParser {
                 out.appendDouble(d);
             }
         }
+    }
+
+    /**
+     * Whether the token of a positive JSON number in {@code v[start, end)} is, with ".0" after an
+     * integer, what {@link OutputBuffer#appendFloat} writes for the float nearest to the double it
+     * reads as: a plain number of at most 7 significant digits, the last of them not 0 (or an integer
+     * of at most 7 digits), at least 0.001, at most 8 digits after the point, no exponent.
+     *
+     * <p>Why: a decimal D of n <= 7 significant digits, D = d 10^e with d's last digit not 0, is at
+     * least 10^e from every decimal of fewer digits and from every other one of n digits, and
+     * 10^e >= 10^-6 D exceeds the float's ulp there (at most 2^-23 of it), so no other decimal as short
+     * reads back as the float nearest to D: D is its shortest text, in Float.toString's plain form
+     * between 10^-3 and 10^7. And the float nearest to the double nearest to D is the float nearest
+     * to D: with f <= 8 digits after the point, D differs from every midpoint between two floats (25
+     * significant bits) by at least 1 / (10^f 2^(24-E)) in the binade [2^E, 2^(E+1)), more than half
+     * a double's ulp there, 2^(E-53), since 10^f < 2^29; rounding D to double cannot carry it across.
+     */
+    static boolean isShortestFloatText(byte[] v, int start, int end) {
+        if (end - start > 10) {
+            return false; // longer than 0.00dddddd, the longest such text (a 17-digit double's, at once)
+        }
+        int i = start;
+        while (i < end && v[i] >= '0' && v[i] <= '9') {
+            i++;
+        }
+        int integral = i - start;
+        if (i == end) {
+            return integral <= 7; // below 10^7 < 2^24, every integer is a float
+        }
+        if (v[i] != '.') {
+            return false;
+        }
+        int fractionFrom = i + 1;
+        i = fractionFrom;
+        while (i < end && v[i] >= '0' && v[i] <= '9') {
+            i++;
+        }
+        int fraction = end - fractionFrom;
+        if (i != end || fraction > 8 || v[end - 1] == '0') {
+            return false; // an exponent, too many places, or trailing zeros
+        }
+        if (integral == 1 && v[start] == '0') {
+            int zeros = 0;
+            while (v[fractionFrom + zeros] == '0') {
+                zeros++; // ends: the last digit is not 0
+            }
+            return zeros <= 2 && fraction - zeros <= 7; // below 0.001, Float.toString writes E
+        }
+        return integral + fraction <= 7;
     }
 
     /** {@code "name":}, the name as a JSON string. */

@@ -99,6 +99,77 @@ class EluJsonTransformerFloat32Test {
         }
     }
 
+    @Test
+    void copiesAPositiveTokenOnlyWhereItIsTheShortestTextOfItsFloat() throws Exception {
+        // Tokens as producers write them: a few significant digits, six decimals, integers, trailing
+        // zeros, small and large, exponents; every output token must be Jackson's text of the float.
+        SplittableRandom random = new SplittableRandom(33);
+        Elu elu = Elu.withAlpha(1.0, Kernel.SCALAR);
+        EluJsonTransformer transformer = float32(elu, OutputMode.BOTH, false);
+        for (int round = 0; round < 2_000; round++) {
+            List<String> in = new ArrayList<>();
+            for (int i = 0; i < 64; i++) {
+                in.add(positiveToken(random));
+            }
+            String out = text(transformer.transform(utf8("{\"features\":[" + String.join(",", in) + "]}")));
+            float[] f = floats(tokens(out, "features"));
+            for (int i = 0; i < in.size(); i++) {
+                assertThat(f[i]).as(in.get(i)).isEqualTo((float) Double.parseDouble(in.get(i)));
+            }
+        }
+    }
+
+    @Test
+    void isShortestFloatTextOnlyForTokensThatAreTheWritersTextOfTheirFloat() {
+        SplittableRandom random = new SplittableRandom(34);
+        OutputBuffer out = new OutputBuffer(64);
+        int copied = 0;
+        for (int i = 0; i < 2_000_000; i++) {
+            String token = positiveToken(random);
+            byte[] bytes = utf8(token);
+            if (!FeatureVectorJsonParser.isShortestFloatText(bytes, 0, bytes.length)) {
+                continue;
+            }
+            copied++;
+            out.reset();
+            out.appendFloat((float) Double.parseDouble(token));
+            String expected = new String(out.toByteArray(), java.nio.charset.StandardCharsets.US_ASCII);
+            assertThat(token.contains(".") ? token : token + ".0").as(token).isEqualTo(expected);
+        }
+        // most short tokens are their float's text: the check above must have seen many of them
+        assertThat(copied).isGreaterThan(500_000);
+    }
+
+    /** A positive JSON number as producers write them, sometimes with a trailing zero or an exponent. */
+    private static String positiveToken(SplittableRandom random) {
+        switch (random.nextInt(6)) {
+            case 0:
+                return String.format(java.util.Locale.ROOT, "%.6f", random.nextDouble(0, 10));
+            case 1:
+                return Long.toString(random.nextLong(1, 100_000_000));
+            case 2: {
+                // 1 to 9 significant digits, the point anywhere from 0.000ddd to dddddd.d
+                int digits = 1 + random.nextInt(9);
+                StringBuilder d = new StringBuilder();
+                d.append((char) ('1' + random.nextInt(9)));
+                for (int k = 1; k < digits; k++) {
+                    d.append((char) ('0' + random.nextInt(10)));
+                }
+                int point = random.nextInt(-4, digits);
+                if (point <= 0) {
+                    return "0." + "0".repeat(-point) + d;
+                }
+                return point == digits ? d + ".0" : d.substring(0, point) + "." + d.substring(point);
+            }
+            case 3:
+                return Float.toString((float) random.nextDouble(1e-3, 1e7));
+            case 4:
+                return String.format(java.util.Locale.ROOT, "%.3e", random.nextDouble(1e-5, 1e8));
+            default:
+                return String.format(java.util.Locale.ROOT, "%." + random.nextInt(1, 10) + "f", random.nextDouble(0.0005, 100));
+        }
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             1.50                     | 1.5
@@ -115,8 +186,17 @@ class EluJsonTransformerFloat32Test {
             -0                       | -0.0
             0                        | 0.0
             -1e-50                   | -0.0
+            0.25                     | 0.25
+            7                        | 7.0
+            1234567                  | 1234567.0
+            12345678                 | 1.2345678E7
+            0.001                    | 0.001
+            0.0001                   | 1.0E-4
+            2.5e0                    | 2.5
+            9.999999                 | 9.999999
+            0.00123457               | 0.00123457
             """)
-    void writesTheShortestTextOfTheRoundedFloatNeverTheInputToken(String in, String out) throws Exception {
+    void writesTheShortestTextOfTheRoundedFloatWhichMayBeTheInputToken(String in, String out) throws Exception {
         String written = text(float32(Elu.withAlpha(1.0), OutputMode.ACTIVATION, false)
                 .transform(utf8("{\"features\":[" + in + "]}")));
         assertThat(written).isEqualTo("{\"features\":[" + out + "]}");
