@@ -7,7 +7,6 @@ import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -88,17 +87,12 @@ public final class CodecPairs {
         if (sink == 0) {
             throw new IllegalStateException("no bytes written");
         }
-        double[] ratios = new double[pairs];
-        for (int i = 0; i < pairs; i++) {
-            ratios[i] = c[i] / b[i];
-        }
-        Arrays.sort(b);
-        Arrays.sort(c);
-        Arrays.sort(ratios);
+        PairedTimes t = PairedTimes.of(c, b);
         System.out.printf(Locale.ROOT, "%s%s size %d, %d pairs of %d records: baseline %.0f ns a record (%d B out),"
                 + " current %.0f ns (%d B out), medians; current / baseline of a pair: median %.3f, quartiles %.3f-%.3f%n",
-                numbers, float32 ? " float32" : "", size, pairs, perHalf, b[pairs / 2], bytesBaseline / records.length,
-                c[pairs / 2], bytesCurrent / records.length, ratios[pairs / 2], ratios[pairs / 4], ratios[3 * pairs / 4]);
+                numbers, float32 ? " float32" : "", size, pairs, perHalf, t.secondMedian(), bytesBaseline / records.length,
+                t.firstMedian(), bytesCurrent / records.length, t.ratioMedian(), t.ratioLowerQuartile(),
+                t.ratioUpperQuartile());
     }
 
     /** JsonCodecBench's records: its seed, vectors and number forms. */

@@ -1,6 +1,5 @@
 package dev.elustream.codec;
 
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -70,15 +69,9 @@ public final class DoubleWriterPairs {
                 }
             }
         }
-        double[] ratios = new double[PAIRS];
-        for (int i = 0; i < PAIRS; i++) {
-            ratios[i] = zmij[i] / schubfach[i];
-        }
-        Arrays.sort(zmij);
-        Arrays.sort(schubfach);
-        Arrays.sort(ratios);
+        PairedTimes t = PairedTimes.of(zmij, schubfach);
         System.out.printf(Locale.ROOT, "%s (%d bytes written): Zmij %.1f ns a number, Schubfach %.1f ns (medians);"
                 + " Zmij / Schubfach of a pair: median %.3f, quartiles %.3f-%.3f%n", numbers, written,
-                zmij[PAIRS / 2], schubfach[PAIRS / 2], ratios[PAIRS / 2], ratios[PAIRS / 4], ratios[3 * PAIRS / 4]);
+                t.firstMedian(), t.secondMedian(), t.ratioMedian(), t.ratioLowerQuartile(), t.ratioUpperQuartile());
     }
 }
