@@ -672,6 +672,11 @@ final class FeatureVectorJsonParser {
     }
 
     private static int skipWhitespace(byte[] v, int from) {
+        // Most JSON has no whitespace between tokens: one test, short enough to inline everywhere.
+        return from < v.length && v[from] > ' ' ? from : skipSomeWhitespace(v, from);
+    }
+
+    private static int skipSomeWhitespace(byte[] v, int from) {
         int i = from;
         while (i < v.length) {
             byte b = v[i];
