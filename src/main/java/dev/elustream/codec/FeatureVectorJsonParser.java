@@ -1615,9 +1615,13 @@ final class FeatureVectorJsonParser {
 
     private void appendNumbers(OutputBuffer out, double[] values, int from, int n, @Nullable byte[] input,
             boolean float32) {
+        // Into the buffer's array directly: the writer's calls are not inlined (too big), and a field
+        // for the position would be stored and loaded around every one of them.
+        byte[] buf = out.array();
+        int pos = out.size();
         for (int i = from; i < from + n; i++) {
             if (i > from) {
-                out.append((byte) ',');
+                buf[pos++] = ',';
             }
             double d = values[i];
             if (input != null && d > 0.0) {
@@ -1626,25 +1630,22 @@ final class FeatureVectorJsonParser {
                 // float32, only a token that is already the shortest text of d's float.
                 int start = tokens[2 * i];
                 int end = tokens[2 * i + 1];
-                if (start < 0 || float32 && !isShortestFloatText(input, start, end >= 0 ? end : ~end)) {
-                    if (float32) {
-                        out.appendFloat((float) d);
-                    } else {
-                        out.appendDouble(d);
-                    }
-                } else if (end >= 0) {
-                    out.append(input, start, end - start);
+                int tokenEnd = end >= 0 ? end : ~end;
+                if (start < 0 || float32 && !isShortestFloatText(input, start, tokenEnd)) {
+                    pos = float32 ? OutputBuffer.writeFloat((float) d, buf, pos) : OutputBuffer.writeDouble(d, buf, pos);
                 } else {
-                    out.append(input, start, ~end - start);
-                    out.append((byte) '.');
-                    out.append((byte) '0');
+                    System.arraycopy(input, start, buf, pos, tokenEnd - start);
+                    pos += tokenEnd - start;
+                    if (end < 0) {
+                        buf[pos++] = '.';
+                        buf[pos++] = '0';
+                    }
                 }
-            } else if (float32) {
-                out.appendFloat((float) d);
             } else {
-                out.appendDouble(d);
+                pos = float32 ? OutputBuffer.writeFloat((float) d, buf, pos) : OutputBuffer.writeDouble(d, buf, pos);
             }
         }
+        out.size(pos);
     }
 
     /**

@@ -13,7 +13,6 @@ final class OutputBuffer {
     /** Arrays a little shorter than Integer.MAX_VALUE are what every JVM allocates. */
     private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
-    private static final byte[] ONE = {'1', '.', '0'};
 
     private byte[] buf;
     private int size;
@@ -65,15 +64,25 @@ final class OutputBuffer {
      * writer may use all of it as scratch). {@code d} must be finite: NaN and infinities are not JSON.
      */
     void appendDouble(double d) {
+        size = writeDouble(d, buf, size);
+    }
+
+    /**
+     * {@link #appendDouble} into {@code buf} at {@code pos}, for a caller that writes into {@link
+     * #array()} itself; returns the index after the number.
+     */
+    static int writeDouble(double d, byte[] buf, int pos) {
         // 1.0, the derivative of every positive input, as a constant. (A test d == (int) d for every
         // small integer took 7% of the JSON transform: the conversion's checks for NaN and overflow.)
         if (d == 1.0) {
-            append(ONE, 0, ONE.length);
-            return;
+            buf[pos] = '1';
+            buf[pos + 1] = '.';
+            buf[pos + 2] = '0';
+            return pos + 3;
         }
         // The shortest round-trip digits, written in place (JDK 17's Double.toString is round-trip
         // exact too but sometimes longer, slower, and allocates a String per number).
-        size = DoubleWriter.write(d, buf, size);
+        return DoubleWriter.write(d, buf, pos);
     }
 
     /**
@@ -84,12 +93,35 @@ final class OutputBuffer {
      * not JSON.
      */
     void appendFloat(float f) {
+        size = writeFloat(f, buf, size);
+    }
+
+    /** {@link #appendFloat} into {@code buf} at {@code pos}; returns the index after the number. */
+    static int writeFloat(float f, byte[] buf, int pos) {
         if (f == 1.0f) {
-            append(ONE, 0, ONE.length);
-            return;
+            buf[pos] = '1';
+            buf[pos + 1] = '.';
+            buf[pos + 2] = '0';
+            return pos + 3;
         }
         // JDK 17's Float.toString is not always the shortest (fixed in JDK 19), and allocates.
-        size = FloatWriter.write(f, buf, size);
+        return FloatWriter.write(f, buf, pos);
+    }
+
+    /**
+     * The array behind the buffer, for a caller that writes into it directly from {@link #size()} and
+     * then sets {@link #size(int)}; valid until the next {@link #reserve}, within the room reserved.
+     */
+    byte[] array() {
+        return buf;
+    }
+
+    /** Sets the size after writing into {@link #array()} directly; at most its length. */
+    void size(int newSize) {
+        if (newSize < size || newSize > buf.length) {
+            throw new IllegalArgumentException("size " + newSize + " outside [" + size + ", " + buf.length + "]");
+        }
+        size = newSize;
     }
 
     /** A copy of the bytes written since the last {@link #reset}, which the caller owns. */

@@ -171,6 +171,20 @@ class OutputBufferTest {
     }
 
     @Test
+    void takesWhatWasWrittenIntoItsArrayDirectlyAndNoSizeBeyondIt() throws Exception {
+        OutputBuffer out = new OutputBuffer(4);
+        out.append((byte) '[');
+        out.reserve(OutputBuffer.MAX_DOUBLE_LENGTH + 1);
+        byte[] array = out.array();
+        int end = OutputBuffer.writeDouble(-0.5, array, out.size());
+        array[end] = ']';
+        out.size(end + 1);
+        assertThat(out.toByteArray()).isEqualTo("[-0.5]".getBytes(StandardCharsets.US_ASCII));
+        assertThatThrownBy(() -> out.size(array.length + 1)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> out.size(1)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void rejectsAValueLargerThanAJavaArray() {
         OutputBuffer out = new OutputBuffer(2);
         assertThatThrownBy(() -> out.reserve(Integer.MAX_VALUE))
