@@ -22,8 +22,8 @@ import java.nio.ByteOrder;
  * scaling): one product of the significand with a 128-bit power of ten gives the candidate with one digit
  * less as its integral part, the double's half-ulp at that scale decides whether that candidate or its
  * successor lies in the rounding interval, and otherwise the fractional part rounded gives the last digit.
- * One 64 x 128-bit product where Schubfach takes three (for the double and its interval's two ends):
- * 0.8x the time a number (src/jmh/README.md). Tested against Schubfach and Jackson.
+ * One 64 x 128-bit product where Schubfach takes three (for the double and its interval's two ends);
+ * with {@code formatRegular}, 0.73x the time a number (src/jmh/README.md). Tested against Schubfach and Jackson.
  */
 final class DoubleWriter {
 
@@ -66,8 +66,8 @@ final class DoubleWriter {
 
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
-    /** Eight ASCII '0', the first in the lowest byte. */
-    private static final long ASCII_ZEROS = 0x3030_3030_3030_3030L;
+    /** Eight ASCII '0' as a little-endian long (the scanner reads digits with it too). */
+    static final long ASCII_ZEROS = 0x3030_3030_3030_3030L;
     /** "0.000000" as a little-endian long: "0.", then zeros enough for any -3 < point <= 0. */
     private static final long ZERO_POINT_ZEROS = ASCII_ZEROS & ~0xFF00L | (long) '.' << 8;
 
@@ -439,7 +439,7 @@ final class DoubleWriter {
         long hundreds = bottom << 16 | top;                          // 4 lanes of 16 bits, two digits each
         long tens = (hundreds * 103L >>> 10) & 0x000F_000F_000F_000FL; // each lane / 10
         tens |= (hundreds - 10L * tens) << 8;                         // and % 10 in the byte above
-        return tens + 0x3030_3030_3030_3030L;
+        return tens + ASCII_ZEROS;
     }
 
     /** floor(log10(2^e)) for |e| <= 5456721. */

@@ -634,8 +634,7 @@ final class FeatureVectorJsonParser {
     private static final byte[] NULL = {'n', 'u', 'l', 'l'};
     /** 10^count, by which the digits read so far move up for count more. */
     private static final long[] FRACTION_SCALE = {1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000};
-    /** Eight ASCII '0'. */
-    private static final long ASCII_ZEROS = 0x3030_3030_3030_3030L;
+    private static final long ASCII_ZEROS = DoubleWriter.ASCII_ZEROS;
     private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
 
     static {
@@ -1059,13 +1058,21 @@ final class FeatureVectorJsonParser {
 
     /** How many of the bytes of {@code chunk} (read little-endian), from its first, are ASCII digits. */
     static int leadingDigits(long chunk) {
-        long notDigits = (chunk + 0x4646_4646_4646_4646L | chunk - 0x3030_3030_3030_3030L) & 0x8080_8080_8080_8080L;
-        return Long.numberOfTrailingZeros(notDigits) >>> 3;
+        return Long.numberOfTrailingZeros(notDigits(chunk)) >>> 3;
     }
 
     /** Whether all eight bytes of {@code chunk} (read little-endian) are ASCII digits. */
     static boolean isEightDigits(long chunk) {
-        return ((chunk + 0x4646_4646_4646_4646L | chunk - 0x3030_3030_3030_3030L) & 0x8080_8080_8080_8080L) == 0;
+        return notDigits(chunk) == 0;
+    }
+
+    /**
+     * The high bit of each byte of {@code chunk} that is not an ASCII digit (above '9': + 0x46 reaches
+     * 0x80; below '0': - 0x30 borrows), exact up to the first such byte: a digit below it neither
+     * carries nor borrows.
+     */
+    private static long notDigits(long chunk) {
+        return (chunk + 0x4646_4646_4646_4646L | chunk - ASCII_ZEROS) & 0x8080_8080_8080_8080L;
     }
 
     /**
@@ -1074,7 +1081,7 @@ final class FeatureVectorJsonParser {
      * FastDoubleParser do).
      */
     static int eightDigitsValue(long chunk) {
-        long val = chunk - 0x3030_3030_3030_3030L;
+        long val = chunk - ASCII_ZEROS;
         val = val * 10 + (val >>> 8);
         val = ((val & 0x0000_00FF_0000_00FFL) * (100 + (1_000_000L << 32))
                 + ((val >>> 16) & 0x0000_00FF_0000_00FFL) * (1 + (10_000L << 32))) >>> 32;
@@ -1624,26 +1631,24 @@ final class FeatureVectorJsonParser {
                 buf[pos++] = ',';
             }
             double d = values[i];
-            if (input != null && d > 0.0) {
+            int start = input != null && d > 0.0 ? tokens[2 * i] : -1;
+            if (start >= 0) {
                 // The token reads back as d: d is what it parsed to. An integer token gets ".0", so that
                 // every number written stays a JSON fraction, as a formatted double is (3 -> 3.0). For
                 // float32, only a token that is already the shortest text of d's float.
-                int start = tokens[2 * i];
                 int end = tokens[2 * i + 1];
                 int tokenEnd = end >= 0 ? end : ~end;
-                if (start < 0 || float32 && !isShortestFloatText(input, start, tokenEnd)) {
-                    pos = float32 ? OutputBuffer.writeFloat((float) d, buf, pos) : OutputBuffer.writeDouble(d, buf, pos);
-                } else {
+                if (!float32 || isShortestFloatText(input, start, tokenEnd)) {
                     System.arraycopy(input, start, buf, pos, tokenEnd - start);
                     pos += tokenEnd - start;
                     if (end < 0) {
                         buf[pos++] = '.';
                         buf[pos++] = '0';
                     }
+                    continue;
                 }
-            } else {
-                pos = float32 ? OutputBuffer.writeFloat((float) d, buf, pos) : OutputBuffer.writeDouble(d, buf, pos);
             }
+            pos = float32 ? OutputBuffer.writeFloat((float) d, buf, pos) : OutputBuffer.writeDouble(d, buf, pos);
         }
         out.size(pos);
     }
@@ -1654,14 +1659,19 @@ final class FeatureVectorJsonParser {
      * reads as: a plain number of at most 7 significant digits, the last of them not 0 (or an integer
      * of at most 7 digits), at least 0.001, at most 8 digits after the point, no exponent.
      *
-     * <p>Why: a decimal D of n <= 7 significant digits, D = d 10^e with d's last digit not 0, is at
-     * least 10^e from every decimal of fewer digits and from every other one of n digits, and
-     * 10^e >= 10^-6 D exceeds the float's ulp there (at most 2^-23 of it), so no other decimal as short
-     * reads back as the float nearest to D: D is its shortest text, in Float.toString's plain form
-     * between 10^-3 and 10^7. And the float nearest to the double nearest to D is the float nearest
-     * to D: with f <= 8 digits after the point, D differs from every midpoint between two floats (25
-     * significant bits) by at least 1 / (10^f 2^(24-E)) in the binade [2^E, 2^(E+1)), more than half
-     * a double's ulp there, 2^(E-53), since 10^f < 2^29; rounding D to double cannot carry it across.
+     * <p>Why. A decimal D = d 10^e of n <= 7 significant digits, d's last digit not 0, is at least 10^e
+     * from every decimal of fewer digits and from every other one of n, so it is the only one that
+     * short reading back as the float F nearest to it if F's ulp is below 10^e: two decimals that read
+     * back as F are less than an ulp apart. F's ulp is 2^(E-23) for D in [2^E, 2^(E+1)), and
+     * 10^e = D / d > D 10^-7; so only a power of two in [2^23 10^e, 10^(e+7)), that is in
+     * [8.39 10^(e+6), 10^(e+7)), could break it, and for the e of such tokens (-8 to -1, at most 8
+     * places and at least 0.001) there is none (e = 0, integers, are floats themselves below 2^24).
+     * Then D is its float's shortest text, in Float.toString's plain form between 10^-3 and 10^7.
+     * And the float nearest to the double nearest to D is F: with f <= 8 digits after the point, D
+     * differs from every midpoint between two floats (odd multiples of 2^(E-24), or of 2^(E-25) at the
+     * binade's low end) by at least 1 / (10^f 2^(25-E)), more than half a double's ulp there,
+     * 2^(E-53), since 10^f < 2^28; rounding D to double cannot carry it across. A one-off run checked
+     * every such token of 1 to 7 digits (d up to 10^7, e from -8 to -1) against the writer.
      */
     static boolean isShortestFloatText(byte[] v, int start, int end) {
         if (end - start > 10) {

@@ -13,7 +13,6 @@ final class OutputBuffer {
     /** Arrays a little shorter than Integer.MAX_VALUE are what every JVM allocates. */
     private static final int MAX_ARRAY_LENGTH = Integer.MAX_VALUE - 8;
 
-
     private byte[] buf;
     private int size;
 
@@ -75,10 +74,7 @@ final class OutputBuffer {
         // 1.0, the derivative of every positive input, as a constant. (A test d == (int) d for every
         // small integer took 7% of the JSON transform: the conversion's checks for NaN and overflow.)
         if (d == 1.0) {
-            buf[pos] = '1';
-            buf[pos + 1] = '.';
-            buf[pos + 2] = '0';
-            return pos + 3;
+            return writeOne(buf, pos);
         }
         // The shortest round-trip digits, written in place (JDK 17's Double.toString is round-trip
         // exact too but sometimes longer, slower, and allocates a String per number).
@@ -99,13 +95,18 @@ final class OutputBuffer {
     /** {@link #appendFloat} into {@code buf} at {@code pos}; returns the index after the number. */
     static int writeFloat(float f, byte[] buf, int pos) {
         if (f == 1.0f) {
-            buf[pos] = '1';
-            buf[pos + 1] = '.';
-            buf[pos + 2] = '0';
-            return pos + 3;
+            return writeOne(buf, pos);
         }
         // JDK 17's Float.toString is not always the shortest (fixed in JDK 19), and allocates.
         return FloatWriter.write(f, buf, pos);
+    }
+
+    /** {@code 1.0}, the text of 1 in either precision. */
+    private static int writeOne(byte[] buf, int pos) {
+        buf[pos] = '1';
+        buf[pos + 1] = '.';
+        buf[pos + 2] = '0';
+        return pos + 3;
     }
 
     /**

@@ -180,7 +180,6 @@ public final class PrometheusServer implements AutoCloseable {
         return Map.entry(p.exitValue(), out);
     }
 
-
     @Override
     public void close() throws IOException {
         process.destroy();
