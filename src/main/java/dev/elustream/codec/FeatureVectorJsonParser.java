@@ -149,6 +149,8 @@ final class FeatureVectorJsonParser {
      * written longer than {@link #MAX_COPIED_TOKEN}, or one not found.
      */
     private int[] tokens = new int[128];
+    /** The derivatives' arrays, written alongside the values (see write). */
+    private final OutputBuffer derivativeScratch = new OutputBuffer(1024);
     private int length;
     /** Elements read that are <= 0 (-0.0 included): those that take the activation's exponential branch. */
     private int nonPositive;
@@ -351,6 +353,9 @@ final class FeatureVectorJsonParser {
         /** Offsets of its '[' and just after its ']'. */
         int start;
         int end;
+        /** Where its derivatives' array was written into the scratch buffer with its values, or -1. */
+        int derivativeFrom = -1;
+        int derivativeTo;
 
         Leaf(JsonVectorFields.Field field, Node node) {
             this.field = field;
@@ -1551,7 +1556,17 @@ final class FeatureVectorJsonParser {
      *     reads back as that float (then a positive value's token is copied only where it is that text)
      */
     void write(OutputBuffer out, byte[] value, double[] values, @Nullable double[] derivatives,
-            @Nullable double[] alphaGradients, boolean copyPositives, boolean float32) {
+            @Nullable double[] alphaGradients, boolean copyPositives, boolean float32) throws VectorRejectedException {
+        if (derivatives != null) {
+            // Each leaf's derivatives are written in the loop that writes its values, into this buffer,
+            // and copied where they go: whether an element is positive then decides the value's branch
+            // and the derivative's one after it, which the branch predictor learns from the first.
+            derivativeScratch.reset();
+            derivativeScratch.reserve((long) length * (OutputBuffer.MAX_DOUBLE_LENGTH + 1) + 3L * rows + 2L * leaves.length);
+            for (Leaf leaf : leaves) {
+                leaf.derivativeFrom = -1;
+            }
+        }
         writeContainer(out, root, value, values, derivatives, alphaGradients, copyPositives, float32);
     }
 
@@ -1575,18 +1590,29 @@ final class FeatureVectorJsonParser {
                 out.append(child.memberOpen, 0, child.memberOpen.length);
             }
             if (child.leaf != null) {
-                writeNumbers(out, child.leaf, values, copyPositives ? value : null, float32);
+                Leaf leaf = child.leaf;
+                if (derivatives != null && leaf.derivativeOpen != null) {
+                    leaf.derivativeFrom = derivativeScratch.size();
+                    writeNumbers(out, leaf, values, derivativeScratch, derivatives, copyPositives ? value : null, float32);
+                    leaf.derivativeTo = derivativeScratch.size();
+                } else {
+                    writeNumbers(out, leaf, values, null, null, copyPositives ? value : null, float32);
+                }
             } else {
                 writeContainer(out, child, value, values, derivatives, alphaGradients, copyPositives, float32);
             }
             for (Leaf leaf : child.anchored) {
                 if (leaf.derivativeOpen != null) {
                     out.append(leaf.derivativeOpen, 0, leaf.derivativeOpen.length);
-                    writeNumbers(out, leaf, derivatives, null, float32);
+                    if (leaf.derivativeFrom >= 0) {
+                        out.append(derivativeScratch.array(), leaf.derivativeFrom, leaf.derivativeTo - leaf.derivativeFrom);
+                    } else {
+                        writeNumbers(out, leaf, derivatives, null, null, null, float32);
+                    }
                 }
                 if (leaf.alphaGradientOpen != null) {
                     out.append(leaf.alphaGradientOpen, 0, leaf.alphaGradientOpen.length);
-                    writeNumbers(out, leaf, alphaGradients, null, float32);
+                    writeNumbers(out, leaf, alphaGradients, null, null, null, float32);
                 }
                 if (leaf.inputOpen != null) {
                     out.append(leaf.inputOpen, 0, leaf.inputOpen.length);
@@ -1599,56 +1625,85 @@ final class FeatureVectorJsonParser {
 
     /**
      * Writes a selected array's numbers from {@code source} in its shape; with {@code input}, the
-     * positive ones as their tokens there; with {@code float32}, each rounded to float.
+     * positive ones as their tokens there; with {@code float32}, each rounded to float; with {@code
+     * second}, {@code secondSource}'s numbers in the same shape into it, element by element alongside.
      */
-    private void writeNumbers(OutputBuffer out, Leaf leaf, double[] source, @Nullable byte[] input, boolean float32) {
+    private void writeNumbers(OutputBuffer out, Leaf leaf, double[] source, @Nullable OutputBuffer second,
+            @Nullable double[] secondSource, @Nullable byte[] input, boolean float32) {
         out.append((byte) '[');
+        if (second != null) {
+            second.append((byte) '[');
+        }
         if (leaf.rows < 0) {
-            appendNumbers(out, source, leaf.offset, leaf.count, input, float32);
+            appendNumbers(out, source, second, secondSource, leaf.offset, leaf.count, input, float32);
         } else {
             for (int r = 0; r < leaf.rows; r++) {
                 if (r > 0) {
                     out.append((byte) ',');
+                    if (second != null) {
+                        second.append((byte) ',');
+                    }
                 }
                 out.append((byte) '[');
-                appendNumbers(out, source, leaf.offset + r * leaf.rowLength, leaf.rowLength, input, float32);
+                if (second != null) {
+                    second.append((byte) '[');
+                }
+                appendNumbers(out, source, second, secondSource, leaf.offset + r * leaf.rowLength, leaf.rowLength,
+                        input, float32);
                 out.append((byte) ']');
+                if (second != null) {
+                    second.append((byte) ']');
+                }
             }
         }
         out.append((byte) ']');
+        if (second != null) {
+            second.append((byte) ']');
+        }
     }
 
-    private void appendNumbers(OutputBuffer out, double[] values, int from, int n, @Nullable byte[] input,
-            boolean float32) {
-        // Into the buffer's array directly: the writer's calls are not inlined (too big), and a field
+    private void appendNumbers(OutputBuffer out, double[] values, @Nullable OutputBuffer second,
+            @Nullable double[] secondValues, int from, int n, @Nullable byte[] input, boolean float32) {
+        // Into the buffers' arrays directly: the writer's calls are not inlined (too big), and a field
         // for the position would be stored and loaded around every one of them.
         byte[] buf = out.array();
         int pos = out.size();
+        byte[] secondBuf = second == null ? null : second.array();
+        int secondPos = second == null ? 0 : second.size();
         for (int i = from; i < from + n; i++) {
             if (i > from) {
                 buf[pos++] = ',';
             }
             double d = values[i];
             int start = input != null && d > 0.0 ? tokens[2 * i] : -1;
-            if (start >= 0) {
+            int end = start >= 0 ? tokens[2 * i + 1] : 0;
+            int tokenEnd = end >= 0 ? end : ~end;
+            if (start >= 0 && (!float32 || isShortestFloatText(input, start, tokenEnd))) {
                 // The token reads back as d: d is what it parsed to. An integer token gets ".0", so that
                 // every number written stays a JSON fraction, as a formatted double is (3 -> 3.0). For
                 // float32, only a token that is already the shortest text of d's float.
-                int end = tokens[2 * i + 1];
-                int tokenEnd = end >= 0 ? end : ~end;
-                if (!float32 || isShortestFloatText(input, start, tokenEnd)) {
-                    System.arraycopy(input, start, buf, pos, tokenEnd - start);
-                    pos += tokenEnd - start;
-                    if (end < 0) {
-                        buf[pos++] = '.';
-                        buf[pos++] = '0';
-                    }
-                    continue;
+                System.arraycopy(input, start, buf, pos, tokenEnd - start);
+                pos += tokenEnd - start;
+                if (end < 0) {
+                    buf[pos++] = '.';
+                    buf[pos++] = '0';
                 }
+            } else {
+                pos = float32 ? OutputBuffer.writeFloat((float) d, buf, pos) : OutputBuffer.writeDouble(d, buf, pos);
             }
-            pos = float32 ? OutputBuffer.writeFloat((float) d, buf, pos) : OutputBuffer.writeDouble(d, buf, pos);
+            if (secondBuf != null) {
+                if (i > from) {
+                    secondBuf[secondPos++] = ',';
+                }
+                double g = secondValues[i];
+                secondPos = float32 ? OutputBuffer.writeFloat((float) g, secondBuf, secondPos)
+                        : OutputBuffer.writeDouble(g, secondBuf, secondPos);
+            }
         }
         out.size(pos);
+        if (second != null) {
+            second.size(secondPos);
+        }
     }
 
     /**

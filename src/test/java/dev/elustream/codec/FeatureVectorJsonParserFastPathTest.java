@@ -298,10 +298,10 @@ class FeatureVectorJsonParserFastPathTest {
         try {
             out.reserve(value.length + parser.fixedOverhead() + parser.inputCopyBytes() + 6L * parser.rows()
                     + 3L * n * (OutputBuffer.MAX_DOUBLE_LENGTH + 1));
+            parser.write(out, value, x, negated, doubled, true, false);
         } catch (VectorRejectedException e) {
             return "too large";
         }
-        parser.write(out, value, x, negated, doubled, true, false);
         StringBuilder leaves = new StringBuilder();
         for (FeatureVectorJsonParser.Leaf leaf : parser.leaves()) {
             leaves.append(leaf.offset).append('+').append(leaf.count).append(" rows ").append(leaf.rows).append('x')
