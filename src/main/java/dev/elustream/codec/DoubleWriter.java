@@ -184,35 +184,28 @@ final class DoubleWriter {
      * after them.
      */
     private static int writeDigits15To17(long f, int len, byte[] buf, int pos) {
+        // The 17 digits of f with leading zeros (first, then two pieces of eight), from the
+        // (17 - len)-th on, by shifts rather than a branch on len: len varies from one result to the
+        // next as much as the results do.
         long high = f / 100_000_000;
         int low = (int) (f - high * 100_000_000);
+        int first = (int) (high / 100_000_000);
+        long highDigits = eightDigits((int) (high - first * 100_000_000L));
         long lowDigits = eightDigits(low);
-        long highDigits;
-        int lowAt;
-        if (len == 17) {
-            int first = (int) (high / 100_000_000);
-            highDigits = eightDigits((int) (high - first * 100_000_000L));
-            buf[pos] = (byte) ('0' + first);
-            LONGS.set(buf, pos + 1, highDigits);
-            lowAt = pos + 9;
-        } else {
-            highDigits = eightDigits((int) high);
-            if (len == 15) {
-                highDigits >>>= 8; // drop the leading zero
-            }
-            LONGS.set(buf, pos, highDigits);
-            lowAt = pos + len - 8;
-        }
-        LONGS.set(buf, lowAt, lowDigits);
+        int skip = 8 * (17 - len);
+        buf[pos] = (byte) (('0' + first | highDigits << 8) >>> skip);
+        // (lowDigits << 1) << (63 - skip): lowDigits << (64 - skip), and 0 for skip 0.
+        LONGS.set(buf, pos + 1, highDigits >>> skip | (lowDigits << 1) << (63 - skip));
+        LONGS.set(buf, pos + 9, lowDigits >>> skip);
         if (low != 0) {
             // The last digit is in the highest byte: zero bytes above the first non-'0' are trailing zeros.
             return Long.numberOfLeadingZeros(lowDigits - ASCII_ZEROS) >>> 3;
         }
-        long highValue = highDigits - (len == 15 ? ASCII_ZEROS >>> 8 : ASCII_ZEROS);
+        long highValue = highDigits - ASCII_ZEROS;
         if (highValue == 0) {
             return 16; // len 17: a digit and sixteen zeros
         }
-        return 8 + (Long.numberOfLeadingZeros(highValue) >>> 3) - (len == 15 ? 1 : 0);
+        return 8 + (Long.numberOfLeadingZeros(highValue) >>> 3);
     }
 
     /**
