@@ -23,7 +23,7 @@ import java.nio.ByteOrder;
  * less as its integral part, the double's half-ulp at that scale decides whether that candidate or its
  * successor lies in the rounding interval, and otherwise the fractional part rounded gives the last digit.
  * One 64 x 128-bit product where Schubfach takes three (for the double and its interval's two ends);
- * with {@code formatRegular}, 0.73x the time a number (src/jmh/README.md). Tested against Schubfach and Jackson.
+ * with {@code formatRegular}, 0.72x the time a number (src/jmh/README.md). Tested against Schubfach and Jackson.
  */
 final class DoubleWriter {
 
