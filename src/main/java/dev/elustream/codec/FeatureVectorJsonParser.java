@@ -353,8 +353,11 @@ final class FeatureVectorJsonParser {
         /** Offsets of its '[' and just after its ']'. */
         int start;
         int end;
-        /** Where its derivatives' array was written into the scratch buffer with its values, or -1. */
-        int derivativeFrom = -1;
+        /**
+         * Where its derivatives' array is in the scratch buffer, written with its values: always before
+         * the outputs are, since its anchor is its own node or one that contains it.
+         */
+        int derivativeFrom;
         int derivativeTo;
 
         Leaf(JsonVectorFields.Field field, Node node) {
@@ -1563,9 +1566,6 @@ final class FeatureVectorJsonParser {
             // and the derivative's one after it, which the branch predictor learns from the first.
             derivativeScratch.reset();
             derivativeScratch.reserve((long) length * (OutputBuffer.MAX_DOUBLE_LENGTH + 1) + 3L * rows + 2L * leaves.length);
-            for (Leaf leaf : leaves) {
-                leaf.derivativeFrom = -1;
-            }
         }
         writeContainer(out, root, value, values, derivatives, alphaGradients, copyPositives, float32);
     }
@@ -1604,11 +1604,7 @@ final class FeatureVectorJsonParser {
             for (Leaf leaf : child.anchored) {
                 if (leaf.derivativeOpen != null) {
                     out.append(leaf.derivativeOpen, 0, leaf.derivativeOpen.length);
-                    if (leaf.derivativeFrom >= 0) {
-                        out.append(derivativeScratch.array(), leaf.derivativeFrom, leaf.derivativeTo - leaf.derivativeFrom);
-                    } else {
-                        writeNumbers(out, leaf, derivatives, null, null, null, float32);
-                    }
+                    out.append(derivativeScratch.array(), leaf.derivativeFrom, leaf.derivativeTo - leaf.derivativeFrom);
                 }
                 if (leaf.alphaGradientOpen != null) {
                     out.append(leaf.alphaGradientOpen, 0, leaf.alphaGradientOpen.length);
@@ -1630,35 +1626,28 @@ final class FeatureVectorJsonParser {
      */
     private void writeNumbers(OutputBuffer out, Leaf leaf, double[] source, @Nullable OutputBuffer second,
             @Nullable double[] secondSource, @Nullable byte[] input, boolean float32) {
-        out.append((byte) '[');
-        if (second != null) {
-            second.append((byte) '[');
-        }
+        appendToBoth(out, second, (byte) '[');
         if (leaf.rows < 0) {
             appendNumbers(out, source, second, secondSource, leaf.offset, leaf.count, input, float32);
         } else {
             for (int r = 0; r < leaf.rows; r++) {
                 if (r > 0) {
-                    out.append((byte) ',');
-                    if (second != null) {
-                        second.append((byte) ',');
-                    }
+                    appendToBoth(out, second, (byte) ',');
                 }
-                out.append((byte) '[');
-                if (second != null) {
-                    second.append((byte) '[');
-                }
+                appendToBoth(out, second, (byte) '[');
                 appendNumbers(out, source, second, secondSource, leaf.offset + r * leaf.rowLength, leaf.rowLength,
                         input, float32);
-                out.append((byte) ']');
-                if (second != null) {
-                    second.append((byte) ']');
-                }
+                appendToBoth(out, second, (byte) ']');
             }
         }
-        out.append((byte) ']');
+        appendToBoth(out, second, (byte) ']');
+    }
+
+    /** One byte of an array's shape, into {@code out} and into {@code second} if there is one. */
+    private static void appendToBoth(OutputBuffer out, @Nullable OutputBuffer second, byte b) {
+        out.append(b);
         if (second != null) {
-            second.append((byte) ']');
+            second.append(b);
         }
     }
 
