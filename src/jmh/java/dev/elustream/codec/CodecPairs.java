@@ -7,15 +7,18 @@ import java.lang.reflect.Method;
 import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.Random;
 import java.util.SplittableRandom;
+import javax.annotation.Nullable;
 
 /**
  * The JSON codec of two builds timed in pairs in one JVM: {@code EluJsonTransformer.transform} (mode
  * both, ELU alpha 1) of a baseline jar against that of a current jar, each jar in a class loader of its
- * own, on the records of {@link JsonCodecBench} (same seed and sizes; numbers LONG and SHORT as there, or
- * SIX: with exactly six decimals, as {@code throughput.sh --numbers six} writes them). Each pair transforms the
+ * own, on the records of {@link JsonCodecBench} (same seed and sizes; numbers LONG and SHORT as there,
+ * SIX: with exactly six decimals, as {@code throughput.sh --numbers six} writes them, or SAME: every
+ * element -7.25, a record on which every branch of the reader is predicted). Each pair transforms the
  * same records once with each build, back to back, the order drawn at random; the figure is the median
  * over the pairs of the ratio current / baseline, after as many pairs of warm-up. Why pairs: on these
  * shared machines one JMH run's time drifts by 30% from the next, more than most changes; the two halves
@@ -23,10 +26,12 @@ import java.util.SplittableRandom;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp target/benchmarks.jar dev.elustream.codec.CodecPairs \
- *     BASELINE.jar CURRENT.jar [LONG|SHORT|SIX] [SIZE] [PAIRS] [float32]
+ *     BASELINE.jar CURRENT.jar [LONG|SHORT|SIX|SAME] [SIZE] [PAIRS] [float32|parse]
  * </pre>
  *
- * {@code float32}: both builds with {@code precision=float32} (builds since it exists).
+ * {@code float32}: both builds with {@code precision=float32} (builds since it exists). {@code parse}:
+ * only {@code FeatureVectorJsonParser.parse} of each build (package-private, reached by reflection),
+ * what reading a record costs without writing it.
  *
  * The jars are benchmark jars ({@code mvn -o -q -Pbench package}, or the ones {@code compare.sh}
  * leaves in {@code target/bench/compare/}): anything with the codec and its dependencies whose
@@ -43,18 +48,24 @@ public final class CodecPairs {
 
     public static void main(String[] args) throws Exception {
         if (args.length < 2) {
-            throw new IllegalArgumentException("usage: CodecPairs BASELINE.jar CURRENT.jar [LONG|SHORT|SIX] [SIZE] [PAIRS] [float32]");
+            throw new IllegalArgumentException(
+                    "usage: CodecPairs BASELINE.jar CURRENT.jar [LONG|SHORT|SIX|SAME] [SIZE] [PAIRS] [float32|parse]");
         }
         String numbers = args.length > 2 ? args[2] : "LONG";
         int size = args.length > 3 ? Integer.parseInt(args[3]) : 64;
         int pairs = args.length > 4 ? Integer.parseInt(args[4]) : 2_000;
-        boolean float32 = args.length > 5 && args[5].equals("float32");
-        if (!numbers.equals("LONG") && !numbers.equals("SHORT") && !numbers.equals("SIX")) {
-            throw new IllegalArgumentException("numbers must be LONG, SHORT or SIX, got '" + numbers + "'");
+        String variant = args.length > 5 ? args[5] : "";
+        if (!variant.isEmpty() && !variant.equals("float32") && !variant.equals("parse")) {
+            throw new IllegalArgumentException("the sixth argument must be float32 or parse, got '" + variant + "'");
+        }
+        boolean float32 = variant.equals("float32");
+        boolean parseOnly = variant.equals("parse");
+        if (!numbers.equals("LONG") && !numbers.equals("SHORT") && !numbers.equals("SIX") && !numbers.equals("SAME")) {
+            throw new IllegalArgumentException("numbers must be LONG, SHORT, SIX or SAME, got '" + numbers + "'");
         }
         byte[][] records = records(numbers, size);
-        Codec baseline = new Codec(new File(args[0]), float32);
-        Codec current = new Codec(new File(args[1]), float32);
+        Codec baseline = new Codec(new File(args[0]), float32, parseOnly);
+        Codec current = new Codec(new File(args[1]), float32, parseOnly);
         int perHalf = Math.max(1, ELEMENTS_PER_HALF / size);
         long bytesBaseline = 0;
         long bytesCurrent = 0;
@@ -76,7 +87,7 @@ public final class CodecPairs {
                 Codec codec = (half == 0) == baselineFirst ? baseline : current;
                 long start = System.nanoTime();
                 for (int r = 0; r < perHalf; r++) {
-                    sink += codec.transform(records[(from + r) % records.length]).length;
+                    sink += codec.run(records[(from + r) % records.length]);
                 }
                 double nsPerRecord = (System.nanoTime() - start) / (double) perHalf;
                 if (pair >= 0) {
@@ -90,7 +101,7 @@ public final class CodecPairs {
         PairedTimes t = PairedTimes.of(c, b);
         System.out.printf(Locale.ROOT, "%s%s size %d, %d pairs of %d records: baseline %.0f ns a record (%d B out),"
                 + " current %.0f ns (%d B out), medians; current / baseline of a pair: median %.3f, quartiles %.3f-%.3f%n",
-                numbers, float32 ? " float32" : "", size, pairs, perHalf, t.secondMedian(), bytesBaseline / records.length,
+                numbers, variant.isEmpty() ? "" : " " + variant, size, pairs, perHalf, t.secondMedian(), bytesBaseline / records.length,
                 t.firstMedian(), bytesCurrent / records.length, t.ratioMedian(), t.ratioLowerQuartile(),
                 t.ratioUpperQuartile());
     }
@@ -105,6 +116,8 @@ public final class CodecPairs {
                 for (int i = 0; i < size; i++) {
                     x[i] = Math.round(x[i] * 4.0) / 4.0;
                 }
+            } else if (numbers.equals("SAME")) {
+                Arrays.fill(x, -7.25);
             }
             StringBuilder json = new StringBuilder("{\"id\":\"sensor-00042\",\"features\":[");
             for (int i = 0; i < size; i++) {
@@ -126,8 +139,12 @@ public final class CodecPairs {
     private static final class Codec {
         private final Object transformer;
         private final Method transform;
+        /** For parse only: a parser of the default field, its parse and its count of numbers read. */
+        @Nullable private final Object parser;
+        @Nullable private final Method parse;
+        @Nullable private final Method length;
 
-        Codec(File jar, boolean float32) throws Exception {
+        Codec(File jar, boolean float32, boolean parseOnly) throws Exception {
             if (!jar.isFile()) {
                 throw new IllegalArgumentException("not a file: " + jar);
             }
@@ -154,6 +171,29 @@ public final class CodecPairs {
             }
             transformer = made;
             transform = transformerClass.getMethod("transform", byte[].class);
+            if (parseOnly) {
+                Class<?> parserClass = loader.loadClass("dev.elustream.codec.FeatureVectorJsonParser");
+                Constructor<?> constructor = parserClass.getDeclaredConstructor(int.class, int.class);
+                constructor.setAccessible(true);
+                parser = constructor.newInstance(0, 65_536);
+                parse = parserClass.getDeclaredMethod("parse", byte[].class);
+                parse.setAccessible(true);
+                length = parserClass.getDeclaredMethod("length");
+                length.setAccessible(true);
+            } else {
+                parser = null;
+                parse = null;
+                length = null;
+            }
+        }
+
+        /** What a half of a pair times: the transform (its bytes out), or the parse (its numbers read). */
+        int run(byte[] record) throws Exception {
+            if (parser == null) {
+                return transform(record).length;
+            }
+            parse.invoke(parser, (Object) record);
+            return (int) length.invoke(parser);
         }
 
         byte[] transform(byte[] record) throws Exception {

@@ -1,5 +1,6 @@
 package dev.elustream.codec;
 
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.SplittableRandom;
 
@@ -11,10 +12,13 @@ import java.util.SplittableRandom;
  * time of one JMH run drifts by 30% from the next, more than the difference; a pair's two halves run
  * within a millisecond of each other and see the same machine.
  *
- * <pre>java -cp target/benchmarks.jar dev.elustream.codec.DoubleWriterPairs [ELU|RANDOM]</pre>
+ * <pre>java -cp target/benchmarks.jar dev.elustream.codec.DoubleWriterPairs [ELU|RANDOM|ORDER]</pre>
  *
  * ELU: alpha expm1(x) and alpha exp(x) for x in [-10, 0), alpha 1 (what the JSON codec writes most);
- * RANDOM: finite doubles from random bit patterns.
+ * RANDOM: finite doubles from random bit patterns. ORDER: not the two ways but two orders, Zmij on the
+ * ELU numbers sorted against the same in their random order: sorted, every branch that depends on the
+ * number (its length, its form, its last digit) is predicted, so the ratio bounds what mispredicted
+ * branches cost the writer.
  */
 public final class DoubleWriterPairs {
 
@@ -25,11 +29,12 @@ public final class DoubleWriterPairs {
 
     public static void main(String[] args) {
         String numbers = args.length == 0 ? "ELU" : args[0];
+        boolean order = numbers.equals("ORDER");
         double[] values = new double[COUNT];
         SplittableRandom random = new SplittableRandom(42);
         for (int i = 0; i < COUNT; i++) {
             switch (numbers) {
-                case "ELU" -> {
+                case "ELU", "ORDER" -> {
                     double x = -10 * random.nextDouble();
                     values[i] = i % 2 == 0 ? Math.expm1(x) : Math.exp(x);
                 }
@@ -40,9 +45,11 @@ public final class DoubleWriterPairs {
                     } while (!Double.isFinite(d));
                     values[i] = d;
                 }
-                default -> throw new IllegalArgumentException("numbers must be ELU or RANDOM, got '" + numbers + "'");
+                default -> throw new IllegalArgumentException("numbers must be ELU, RANDOM or ORDER, got '" + numbers + "'");
             }
         }
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
         byte[] buf = new byte[COUNT * DoubleWriter.MAX_LENGTH];
         double[] zmij = new double[PAIRS];
         double[] schubfach = new double[PAIRS];
@@ -53,7 +60,11 @@ public final class DoubleWriterPairs {
                 boolean z = (half == 0) == zmijFirst;
                 long start = System.nanoTime();
                 int pos = 0;
-                if (z) {
+                if (order) {
+                    for (double v : z ? sorted : values) {
+                        pos = DoubleWriter.write(v, buf, pos);
+                    }
+                } else if (z) {
                     for (double v : values) {
                         pos = DoubleWriter.write(v, buf, pos);
                     }
@@ -70,6 +81,12 @@ public final class DoubleWriterPairs {
             }
         }
         PairedTimes t = PairedTimes.of(zmij, schubfach);
+        if (order) {
+            System.out.printf(Locale.ROOT, "ORDER (%d bytes written): sorted %.1f ns a number, random order %.1f ns"
+                    + " (medians); sorted / random of a pair: median %.3f, quartiles %.3f-%.3f%n", written,
+                    t.firstMedian(), t.secondMedian(), t.ratioMedian(), t.ratioLowerQuartile(), t.ratioUpperQuartile());
+            return;
+        }
         System.out.printf(Locale.ROOT, "%s (%d bytes written): Zmij %.1f ns a number, Schubfach %.1f ns (medians);"
                 + " Zmij / Schubfach of a pair: median %.3f, quartiles %.3f-%.3f%n", numbers, written,
                 t.firstMedian(), t.secondMedian(), t.ratioMedian(), t.ratioLowerQuartile(), t.ratioUpperQuartile());
