@@ -48,39 +48,32 @@ public final class DoubleWriterPairs {
                 default -> throw new IllegalArgumentException("numbers must be ELU, RANDOM or ORDER, got '" + numbers + "'");
             }
         }
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
+        // The first way of a pair: Zmij, on the numbers sorted for ORDER; the second: Schubfach, or
+        // for ORDER Zmij again, on the numbers in their random order.
+        double[] firstNumbers = values;
+        if (order) {
+            firstNumbers = values.clone();
+            Arrays.sort(firstNumbers);
+        }
+        boolean secondSchubfach = !order;
         byte[] buf = new byte[COUNT * DoubleWriter.MAX_LENGTH];
-        double[] zmij = new double[PAIRS];
-        double[] schubfach = new double[PAIRS];
+        double[] first = new double[PAIRS];
+        double[] second = new double[PAIRS];
         long written = 0;
         for (int pair = -PAIRS; pair < PAIRS; pair++) {
-            boolean zmijFirst = random.nextBoolean();
+            boolean firstFirst = random.nextBoolean();
             for (int half = 0; half < 2; half++) {
-                boolean z = (half == 0) == zmijFirst;
+                boolean isFirst = (half == 0) == firstFirst;
                 long start = System.nanoTime();
-                int pos = 0;
-                if (order) {
-                    for (double v : z ? sorted : values) {
-                        pos = DoubleWriter.write(v, buf, pos);
-                    }
-                } else if (z) {
-                    for (double v : values) {
-                        pos = DoubleWriter.write(v, buf, pos);
-                    }
-                } else {
-                    for (double v : values) {
-                        pos = DoubleWriter.writeSchubfach(v, buf, pos);
-                    }
-                }
+                int pos = isFirst ? writeAll(firstNumbers, false, buf) : writeAll(values, secondSchubfach, buf);
                 double nsPerNumber = (System.nanoTime() - start) / (double) COUNT;
                 written += pos;
                 if (pair >= 0) {
-                    (z ? zmij : schubfach)[pair] = nsPerNumber;
+                    (isFirst ? first : second)[pair] = nsPerNumber;
                 }
             }
         }
-        PairedTimes t = PairedTimes.of(zmij, schubfach);
+        PairedTimes t = PairedTimes.of(first, second);
         if (order) {
             System.out.printf(Locale.ROOT, "ORDER (%d bytes written): sorted %.1f ns a number, random order %.1f ns"
                     + " (medians); sorted / random of a pair: median %.3f, quartiles %.3f-%.3f%n", written,
@@ -90,5 +83,14 @@ public final class DoubleWriterPairs {
         System.out.printf(Locale.ROOT, "%s (%d bytes written): Zmij %.1f ns a number, Schubfach %.1f ns (medians);"
                 + " Zmij / Schubfach of a pair: median %.3f, quartiles %.3f-%.3f%n", numbers, written,
                 t.firstMedian(), t.secondMedian(), t.ratioMedian(), t.ratioLowerQuartile(), t.ratioUpperQuartile());
+    }
+
+    /** Writes every number into buf, one after the other, by Schubfach or by Zmij; returns the bytes written. */
+    private static int writeAll(double[] numbers, boolean schubfach, byte[] buf) {
+        int pos = 0;
+        for (double v : numbers) {
+            pos = schubfach ? DoubleWriter.writeSchubfach(v, buf, pos) : DoubleWriter.write(v, buf, pos);
+        }
+        return pos;
     }
 }
